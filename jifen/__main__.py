@@ -1,0 +1,3 @@
+from jifen.cli import main
+
+raise SystemExit(main())
