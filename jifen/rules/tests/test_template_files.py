@@ -157,3 +157,13 @@ def test_text_is_simplified_without_pinyin_or_garbling(name):
         assert "?" not in text and "\ufffd" not in text, text
         if re.search(r"[\u4e00-\u9fff]", text):
             assert not re.search(r"[,():;]", text), f"half-width punctuation in {text!r}"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_template_loads_through_the_rules_loader(name, settings):
+    # Skips until the rules app's loader exists; from then on every file must pass it.
+    template_format = pytest.importorskip("jifen.rules.template_format")
+    settings.JIFEN_RULES_TEMPLATES_DIR = str(TEMPLATES_DIR)
+    template = template_format.template_load(name)
+    assert (template.name, template.kind) == (name, EXPECTED[name][0])
+    assert [item.code for _, item in template.items()] == list(items_by_code(load(name)))

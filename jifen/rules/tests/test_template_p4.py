@@ -35,7 +35,7 @@ def test_classes_methods_and_exemptions():
     grading = load_template(NAME)["settings"]["grading"]
     assert [c["name"] for c in grading["classes"]] == ["骨干类", "普通类", "流动类"]
     assert grading["methods"] == ["self", "branch", "mass", "org_check", "branch_rating"]
-    assert grading["exemptions"] == ["over_70", "long_illness", "partial_incapacity"]
+    assert grading["exemptions"] == ["over_70", "long_illness", "other"]
 
 
 def test_scheme_is_yearly_for_party_members():
