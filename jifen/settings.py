@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jifen.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "jifen.web.middleware.JifenErrorMiddleware",
 ]
 
 ROOT_URLCONF = "jifen.urls"
@@ -145,6 +146,7 @@ AXES_COOLOFF_TIME = env_int("JIFEN_LOGIN_COOLOFF_MINUTES", 30) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("JIFEN_AXES_ENABLED", True)
+AXES_LOCKOUT_CALLABLE = "jifen.web.views.account.locked_out"
 
 HTTPS = env_bool("JIFEN_HTTPS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True

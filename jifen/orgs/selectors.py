@@ -2,20 +2,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from jifen.core import clock
 from jifen.core.errors import NotFound
 from jifen.orgs.models import (
     ROLE_RANK,
     Household,
+    HouseholdMember,
     OrgUnit,
     Person,
     Role,
     RoleBinding,
     Subject,
+    User,
     ancestor_paths,
     subtree_q,
 )
@@ -100,3 +103,108 @@ def orgs_managed_by(*, user: Any, roles: Iterable[str]) -> QuerySet[OrgUnit]:
 def person_current_household(person: Person) -> Household | None:
     stay = person.household_stays.filter(left_on__isnull=True).select_related("household__subject").first()
     return stay.household if stay else None
+
+
+def role_bindings_of(*, user: Any) -> QuerySet[RoleBinding]:
+    """The user's bindings in force today, with their units (what the navigation is built from)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return RoleBinding.objects.none()
+    return _active_bindings(user).select_related("org", "org__kind").order_by("org__path", "role")
+
+
+def org_roots_for(*, user: Any, roles: Iterable[str]) -> list[OrgUnit]:
+    """The top-most units the user holds one of `roles` over (platform admins: the tree's roots)."""
+    roles = list(roles)
+    bindings = list(role_bindings_of(user=user))
+    if getattr(user, "is_superuser", False) or any(b.role == Role.PLATFORM_ADMIN for b in bindings):
+        return list(OrgUnit.objects.filter(parent__isnull=True).select_related("kind"))
+    units = sorted({b.org.path: b.org for b in bindings if b.role in roles}.items())
+    roots: list[OrgUnit] = []
+    for path, unit in units:
+        # Sorted by path, so an ancestor always comes before anything below it.
+        if not any(path.startswith(root.path + "/") for root in roots):
+            roots.append(unit)
+    return roots
+
+
+@dataclass(frozen=True)
+class ChildCounts:
+    unit: OrgUnit
+    units: int  # units below the child, the child excluded
+    people: int
+    households: int
+
+
+def org_children_with_counts(org: OrgUnit) -> list[ChildCounts]:
+    """The unit's direct children with head counts of their whole subtrees, in four queries."""
+    children = list(org.children.select_related("kind").order_by("code"))
+    paths = list(org_subtree(org).values_list("path", flat=True))
+    people = dict(
+        people_in_subtree(org).filter(is_active=True).values("org__path").annotate(n=Count("id")).values_list("org__path", "n")
+    )
+    households = dict(
+        households_in_subtree(org).filter(is_active=True).values("org__path").annotate(n=Count("id")).values_list("org__path", "n")
+    )
+
+    def under(path: str, counts: dict[str, int]) -> int:
+        return sum(n for p, n in counts.items() if p == path or p.startswith(path + "/"))
+
+    return [
+        ChildCounts(
+            unit=child,
+            units=sum(1 for p in paths if p.startswith(child.path + "/")),
+            people=under(child.path, people),
+            households=under(child.path, households),
+        )
+        for child in children
+    ]
+
+
+def people_search(*, org: OrgUnit, query: str = "") -> QuerySet[Person]:
+    """People in the subtree matching a name, a household number or the tail of a mobile number.
+
+    Digits only (3–11 of them) match the end of the mobile number; anything else matches the
+    name (contains) or the number of the person's current household (starts with).
+    """
+    qs = people_in_subtree(org).select_related("org", "org__kind").order_by("org__path", "name", "id")
+    query = query.strip()
+    if not query:
+        return qs
+    in_household = HouseholdMember.objects.filter(
+        left_on__isnull=True, household__number__istartswith=query
+    ).values("person_id")
+    condition = Q(name__icontains=query) | Q(pk__in=in_household)
+    if query.isdigit() and 3 <= len(query) <= 11:
+        condition |= Q(mobile__endswith=query)
+    return qs.filter(condition)
+
+
+def household_members(household: Household, *, current: bool | None = None) -> QuerySet[HouseholdMember]:
+    """Stays in the household, current first, then the history, with the people loaded."""
+    qs = household.members.select_related("person").order_by(F("left_on").desc(nulls_first=True), "joined_on", "id")
+    if current is True:
+        qs = qs.filter(left_on__isnull=True)
+    elif current is False:
+        qs = qs.filter(left_on__isnull=False)
+    return qs
+
+
+def bindings_in_subtree(*, org: OrgUnit, include_inactive: bool = False) -> QuerySet[RoleBinding]:
+    """Role bindings held at the unit or anywhere below it (the admin's list of who may do what)."""
+    qs = RoleBinding.objects.filter(subtree_q(org.path, "org__path")).select_related(
+        "org", "user", "user__person"
+    ).order_by("org__path", "role", "user__username", "id")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return qs
+
+
+def user_by_login(login: str) -> User:
+    """The account a username or an account holder's mobile number names, as sign-in reads it."""
+    login = login.strip()
+    user = User.objects.filter(username=login).first()
+    if user is None and login.isdigit() and len(login) == 11:
+        user = User.objects.filter(person__mobile=login).first()
+    if user is None:
+        raise NotFound(f"找不到账户「{login}」", f"no account with username or mobile {login!r}", code="user_not_found")
+    return user

@@ -1,0 +1,1 @@
+"""Web pages: thin views over the domain services and selectors, one module per area."""
