@@ -166,7 +166,8 @@ def people_search(*, org: OrgUnit, query: str = "") -> QuerySet[Person]:
     Digits only (3–11 of them) match the end of the mobile number; anything else matches the
     name (contains) or the number of the person's current household (starts with).
     """
-    qs = people_in_subtree(org).select_related("org", "org__kind").order_by("org__path", "name", "id")
+    # Roster order (unit, then registration), the same on SQLite and PostgreSQL whatever the collation.
+    qs = people_in_subtree(org).select_related("org", "org__kind").order_by("org__path", "id")
     query = query.strip()
     if not query:
         return qs
