@@ -253,18 +253,25 @@ class _Importer:
         self.latest = {v.item_id: v for v in latest_versions(scheme)}
         self.today = services.today_in(scheme)
 
-    def check_file(self, rows: list[_Row]) -> None:
-        """Problems between rows: a code twice, one category described two ways.
+    def check_codes(self, records: list[tuple[int, dict[str, str]]]) -> None:
+        """A code twice in the file (bad rows included, so every repeat is reported)."""
+        seen: dict[str, int] = {}
+        for number, cells in records:
+            code = cells["code"].strip()
+            if not code:
+                continue
+            if code in seen:
+                self.report.add_error(number, HEADER["code"], f"编码「{code}」与第 {seen[code]} 行重复", f"code {code!r} repeats row {seen[code]}")
+            seen.setdefault(code, number)
+
+    def check_categories(self, rows: list[_Row]) -> None:
+        """One category described two ways in the file.
 
         A blank category cell (分组, 类别适用对象, 类别 when the code is given) takes the value
         another row of the same category gives.
         """
-        seen: dict[str, int] = {}
         described: dict[str, dict[str, tuple[int, Any]]] = {}
         for row in rows:
-            if row.code in seen:
-                self.report.add_error(row.number, HEADER["code"], f"编码「{row.code}」与第 {seen[row.code]} 行重复", f"code {row.code!r} repeats row {seen[row.code]}")
-            seen.setdefault(row.code, row.number)
             known = described.setdefault(row.category_code or f"name:{row.category}", {})
             for attr in ("category", "group", "category_subjects"):
                 value = getattr(row, attr)
@@ -372,8 +379,10 @@ def catalog_import(
     parser = _Parser(scheme, report)
     parsed = [r for r in (parser.row(number, cells) for number, cells in records) if r is not None]
     importer = _Importer(actor=actor, scheme=scheme, report=report)
-    importer.check_file(parsed)
+    importer.check_codes(records)
+    importer.check_categories(parsed)
     if report.errors:
+        report.errors.sort(key=lambda e: e.row)
         return report
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     try:
@@ -387,13 +396,15 @@ def catalog_import(
                     report.add_error(row.number, HEADER.get(FIELD_COLUMN.get(field or "", ""), ""), exc.zh, exc.en)
             if report.errors or dry_run:
                 raise DryRunRollback
-            audit_record(
-                actor=actor, action="rules.catalog_import", obj=scheme, org_path=scheme.org.path,
-                summary=f"{file_name or 'catalog'}: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged",
-                after={"file": file_name, **counts},
-            )
+            if counts["created"] or counts["updated"]:
+                audit_record(
+                    actor=actor, action="rules.catalog_import", obj=scheme, org_path=scheme.org.path,
+                    summary=f"{file_name or 'catalog'}: {counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged",
+                    after={"file": file_name, **counts},
+                )
     except DryRunRollback:
         pass
+    report.errors.sort(key=lambda e: e.row)
     if not report.errors:
         report.created, report.updated, report.unchanged = counts["created"], counts["updated"], counts["unchanged"]
     return report

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -103,7 +104,7 @@ def scheme_create(
     template: str = "",
     template_source: str = "",
 ) -> Scheme:
-    if not code or slugify(code) != code or len(code) > CODE_MAX:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", code or "") or len(code) > CODE_MAX:
         raise field_error("code", "方案编号只能用小写字母、数字、- 和 _（最多 64 个）", "a scheme code uses a-z, 0-9, - and _ (64 at most)")
     fields = _clean_scheme_fields(
         {
@@ -360,7 +361,7 @@ def item_edit(*, actor: Any, item: Item, effective_from: dt.date, **changes: Any
             raise Conflict(
                 f"当前版本（{latest.effective_from} 起）已有积分记录，不能原样修改；请填写更晚的生效日期",
                 f"records already use the current version (from {latest.effective_from}); choose a later effective date",
-                code="version_in_use",
+                code="version_in_use", detail={"field": "effective_from"},
             )
         before = _version_audit(latest)
         for f, value in fields.items():
@@ -405,7 +406,7 @@ def item_retire(*, actor: Any, item: Item, on: dt.date) -> Item | None:
         if item_version_in_use(latest):
             raise Conflict(
                 "当前版本已有积分记录，请选更晚的停用日期", "records already use the current version; choose a later date",
-                code="version_in_use",
+                code="version_in_use", detail={"field": "on"},
             )
         audit_record(
             actor=actor, action="rules.item_retire", obj=item, org_path=path,
@@ -447,12 +448,12 @@ def item_move(*, actor: Any, item: Item, category: Category) -> Item:
 # ---------------------------------------------------------------- templates
 
 
-def template_scheme_code(name: str, org_path: str) -> str:
+def template_scheme_code(name: str, org_path: str, *, hashed: bool = False) -> str:
     """`p7-town-jifen-plus--demo-zhangji-shahe`; long ones are cut and keep a hash, so codes stay unique."""
-    full = slugify(f"{name}--{org_path.replace('/', '-')}")
-    if len(full) <= CODE_MAX:
+    full = f"{slugify(name)}--{slugify(org_path.replace('/', '-'))}"
+    if len(full) <= CODE_MAX and not hashed:
         return full
-    digest = hashlib.sha1(full.encode()).hexdigest()[:8]
+    digest = hashlib.sha1(f"{name}|{org_path}".encode()).hexdigest()[:8]
     return f"{full[: CODE_MAX - 9].rstrip('-')}-{digest}"
 
 
@@ -508,10 +509,19 @@ def template_apply(*, actor: Any, name: str, org: OrgUnit, effective_from: dt.da
     """Create the scheme a template describes for `org`. Applying it again returns the same scheme."""
     template = template_load(name)
     template_check_applicable(template)
-    code = template_scheme_code(name, org.path)
-    existing = Scheme.objects.filter(code=code).first()
-    if existing is not None:
-        return _same_application(existing, name, org)
+    code = None
+    # Two org paths can slug alike (a-b/c and a/b-c); the second then gets the hashed code.
+    for candidate in dict.fromkeys([template_scheme_code(name, org.path), template_scheme_code(name, org.path, hashed=True)]):
+        existing = Scheme.objects.filter(code=candidate).first()
+        if existing is None:
+            code = code or candidate
+        elif existing.template == name and existing.org_id == org.pk:
+            return existing
+    if code is None:
+        raise Conflict(
+            "方案编号已被其他方案占用", f"the scheme codes for {name!r} at {org.path!r} are taken by other schemes",
+            code="scheme_exists",
+        )
     assert template.scheme is not None
     if effective_from is None:
         effective_from = clock.now().astimezone(ZoneInfo(template.scheme.time_zone)).date()
@@ -520,10 +530,10 @@ def template_apply(*, actor: Any, name: str, org: OrgUnit, effective_from: dt.da
             return _create_from_template(actor=actor, template=template, org=org, code=code, effective_from=effective_from)
     except (IntegrityError, Conflict):
         # Someone applied the same template to the same unit at the same moment.
-        existing = Scheme.objects.filter(code=code).first()
+        existing = Scheme.objects.filter(code=code, template=name, org=org).first()
         if existing is None:
             raise
-        return _same_application(existing, name, org)
+        return existing
 
 
 def template_check_applicable(template: Template) -> None:
@@ -537,12 +547,3 @@ def template_check_applicable(template: Template) -> None:
             "programmes are set up with `jifen programme` (not built yet)",
             code="template_is_programme",
         )
-
-
-def _same_application(existing: Scheme, name: str, org: OrgUnit) -> Scheme:
-    if existing.template != name or existing.org_id != org.pk:
-        raise Conflict(
-            f"方案编号「{existing.code}」已被另一个方案使用", f"scheme code {existing.code!r} is used by another scheme",
-            code="scheme_exists",
-        )
-    return existing

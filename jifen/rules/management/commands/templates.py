@@ -22,7 +22,7 @@ from jifen.rules.display import (
 )
 from jifen.rules.models import Scheme
 from jifen.rules.selectors import items_needing_input
-from jifen.rules.services import template_apply, template_check_applicable, template_scheme_code
+from jifen.rules.services import template_apply, template_check_applicable
 from jifen.rules.template_format import Template, template_load, template_names, templates_dir
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -135,7 +135,7 @@ class Command(BaseCommand):
     def _apply(self, options: dict[str, Any]) -> None:
         template_check_applicable(template_load(options["name"]))  # before asking about the org unit
         org = org_by_path(options["org"])
-        existed = Scheme.objects.filter(code=template_scheme_code(options["name"], org.path)).exists()
+        existed = Scheme.objects.filter(template=options["name"], org=org).exists()
         with acting(RequestContext(channel="cli")):
             scheme = template_apply(actor=None, name=options["name"], org=org, effective_from=options["effective_from"])
         categories = scheme.categories.count()
