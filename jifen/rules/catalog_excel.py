@@ -58,6 +58,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("retire_from", "停用日期", "retired from", width=12),
     Column("version", "版本", "version", width=6),
     Column("source_text", "原文", "source text", width=50),
+    Column("note", "备注", "note", aliases=("说明",), width=30),
 )
 HEADER = {col.key: col.header for col in COLUMNS}
 # Where a service's field error lands in the sheet.
@@ -67,7 +68,7 @@ FIELD_COLUMN = {
     "cap_per_year": "cap_per_year", "evidence_required": "evidence_required", "min_role": "min_role", "kind": "kind",
     "leader_matching": "leader_matching", "effective_from": "effective_from", "on": "retire_from",
     "category": "category", "subject_types": "category_subjects", "group": "group", "code": "code",
-    "source_text": "source_text",
+    "source_text": "source_text", "note": "note",
 }
 
 _YES = {"是", "y", "yes", "true", "1", "√", "需要"}
@@ -229,6 +230,7 @@ class _Parser:
             "kind": self.choice(number, "kind", cells["kind"], KINDS, "normal"),
             "leader_matching": self.flag(number, "leader_matching", cells["leader_matching"], blank=None),
             "source_text": cells["source_text"].strip(),
+            "note": cells["note"].strip(),
         }
         for field, zh, en in points_problems(fields["points"], fields["points_min"], fields["points_max"]):
             self.error(number, field, zh, en)
@@ -432,7 +434,7 @@ def catalog_rows(scheme: Scheme) -> list[list[Any]]:
                 _points_cell(v.points_max, scale), FREQUENCY_ZH[v.frequency], v.cap_per_day, v.cap_per_month,
                 v.cap_per_year, "是" if v.evidence_required else "否", MIN_ROLE_ZH[v.min_role], KIND_ZH[v.kind],
                 None if v.leader_matching is None else ("是" if v.leader_matching else "否"), v.effective_from,
-                v.effective_to + dt.timedelta(days=1) if v.effective_to else None, v.number, v.source_text,
+                v.effective_to + dt.timedelta(days=1) if v.effective_to else None, v.number, v.source_text, v.note,
             ]
         )
     return rows
@@ -459,6 +461,7 @@ HELP_ROWS = [
     ("停用日期", "从哪天起停用该事项；留空表示继续使用"),
     ("版本", "导出时的版本号，仅供查看，导入时忽略"),
     ("原文", "方案原文，可空"),
+    ("备注", "说明或备注，可空"),
 ]
 
 

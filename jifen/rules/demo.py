@@ -8,7 +8,7 @@ Reads the org units the orgs step left in `ctx.data` ("villages", "party_branche
 "village_schemes", "branch_schemes", "company_scheme" and "school_scheme" for later steps.
 
 The seed leaves some numbers open (篇7 names no objection window and no veto period; 篇6
-no fixed-point values). A running demo needs them, so this step fills them as DEMO CHOICES,
+no fixed-point values; 篇3 no period policy or notice cadence). A running demo needs them, so this step fills them as DEMO CHOICES,
 printed as such; the templates themselves keep them empty.
 """
 
@@ -52,8 +52,9 @@ DEMO_CHOICES: dict[str, dict[str, Any]] = {
             "authorisation": {"tiers": {"*": {"points_limit": 100}}},
         },
     },
-    "p3-school-reading": {"objection_days": 7},
+    "p3-school-reading": {"period_policy": "lifetime", "notice_cadence": "monthly", "objection_days": 7},
 }
+SCHEME_CHOICES = ("period_policy", "notice_cadence", "objection_days")
 # Items whose points the seed leaves open get this many points in the demo (a demo choice).
 DEMO_ITEM_POINTS = 5
 
@@ -126,9 +127,10 @@ def _adopt(name: str, org: OrgUnit, effective_from: dt.date) -> tuple[Scheme, li
     choices = DEMO_CHOICES.get(name, {})
     changes: dict[str, Any] = {}
     notes: list[str] = []
-    if scheme.objection_days is None and "objection_days" in choices:
-        changes["objection_days"] = choices["objection_days"]
-        notes.append(f"objection_days={choices['objection_days']}")
+    for field in SCHEME_CHOICES:
+        if getattr(scheme, field) is None and field in choices:
+            changes[field] = choices[field]
+            notes.append(f"{field}={choices[field]}")
     settings, filled = fill_open(scheme.settings, choices.get("settings", {}))
     if filled:
         changes["settings"] = settings

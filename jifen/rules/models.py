@@ -39,7 +39,8 @@ class Scheme(models.Model):
     summary = models.TextField(blank=True)
     org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="schemes")
     subject_types = models.JSONField(default=list)  # person, household, party_member, staff, teacher, unit
-    period_policy = models.CharField(max_length=20, choices=PeriodPolicy.choices, default=PeriodPolicy.LIFETIME)
+    # Null where the adopted text does not say (篇3, 篇5); the adopter chooses before use.
+    period_policy = models.CharField(max_length=20, choices=PeriodPolicy.choices, null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
     # Null where the adopted text names no cadence / window; the adopter fills it before use.
     notice_cadence = models.CharField(max_length=16, choices=Cadence.choices, null=True, blank=True)
@@ -175,6 +176,7 @@ class ItemVersion(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.NORMAL)
     leader_matching = models.BooleanField(null=True, blank=True)  # null = the scheme's setting
     source_text = models.TextField(blank=True)
+    note = models.TextField(blank=True)  # the transcriber's or adopter's remark (a kept typo …)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ItemVersionQuerySet.as_manager()

@@ -32,13 +32,13 @@ SCHEME_FIELDS = tuple(SchemeFields.model_fields)
 SCHEME_TEXT_FIELDS = ("name", "name_en", "summary")
 VERSION_FIELDS = (
     "name", "direction", "points", "points_min", "points_max", "frequency", "cap_per_day", "cap_per_month",
-    "cap_per_year", "evidence_required", "min_role", "kind", "leader_matching", "source_text",
+    "cap_per_year", "evidence_required", "min_role", "kind", "leader_matching", "source_text", "note",
 )
 VERSION_DEFAULTS: dict[str, Any] = {
     "points": None, "points_min": None, "points_max": None, "frequency": ItemVersion.Frequency.PER_EVENT,
     "cap_per_day": None, "cap_per_month": None, "cap_per_year": None, "evidence_required": False,
     "min_role": ItemVersion.MinRole.RECORDER, "kind": ItemVersion.Kind.NORMAL, "leader_matching": None,
-    "source_text": "",
+    "source_text": "", "note": "",
 }
 CODE_MAX = 64
 
@@ -91,7 +91,7 @@ def scheme_create(
     code: str,
     name: str,
     subject_types: list[str],
-    period_policy: str = Scheme.PeriodPolicy.LIFETIME,
+    period_policy: str | None = Scheme.PeriodPolicy.LIFETIME,
     time_zone: str = "Asia/Shanghai",
     notice_cadence: str | None = None,
     review_cadence: str | None = None,
@@ -280,6 +280,7 @@ def clean_version_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if fields["leader_matching"] is not None and not isinstance(fields["leader_matching"], bool):
         raise field_error("leader_matching", "应为是、否或留空", "must be true, false or empty")
     fields["source_text"] = (fields["source_text"] or "").strip()
+    fields["note"] = (fields["note"] or "").strip()
     return fields
 
 
@@ -466,16 +467,21 @@ def _version_fields_from_template(scheme: Scheme, item: Any) -> dict[str, Any]:
         "points_min": units(item.points_min), "points_max": units(item.points_max), "frequency": item.frequency,
         "cap_per_day": item.caps.per_day, "cap_per_month": item.caps.per_month, "cap_per_year": item.caps.per_year,
         "evidence_required": item.evidence_required, "min_role": item.min_role, "kind": item.kind,
-        "leader_matching": item.leader_matching, "source_text": item.source_text,
+        "leader_matching": item.leader_matching, "source_text": item.source_text, "note": item.note,
     }
 
 
-def _create_from_template(*, actor: Any, template: Template, org: OrgUnit, code: str, effective_from: dt.date) -> Scheme:
+def _create_from_template(
+    *, actor: Any, template: Template, org: OrgUnit, code: str, effective_from: dt.date, period_policy: str | None
+) -> Scheme:
     assert template.scheme is not None
+    fields = template.scheme.model_dump()
+    if period_policy is not None:
+        fields["period_policy"] = period_policy
     scheme = scheme_create(
         actor=actor, org=org, code=code, name=f"{template.title}（{org.name}）"[:200], name_en=template.title_en,
         summary=template.summary, template=template.name, template_source=template.source,
-        settings=settings_json(template.settings), **template.scheme.model_dump(),
+        settings=settings_json(template.settings), **fields,
     )
     # Bulk inserts: a county applies one template to hundreds of villages.
     categories = Category.objects.bulk_create(
@@ -505,8 +511,13 @@ def _create_from_template(*, actor: Any, template: Template, org: OrgUnit, code:
     return scheme
 
 
-def template_apply(*, actor: Any, name: str, org: OrgUnit, effective_from: dt.date | None = None) -> Scheme:
-    """Create the scheme a template describes for `org`. Applying it again returns the same scheme."""
+def template_apply(
+    *, actor: Any, name: str, org: OrgUnit, effective_from: dt.date | None = None, period_policy: str | None = None
+) -> Scheme:
+    """Create the scheme a template describes for `org`. Applying it again returns the same scheme.
+
+    `period_policy` is the adopter's choice where the template leaves it open (篇3, 篇5).
+    """
     template = template_load(name)
     template_check_applicable(template)
     code = None
@@ -527,7 +538,10 @@ def template_apply(*, actor: Any, name: str, org: OrgUnit, effective_from: dt.da
         effective_from = clock.now().astimezone(ZoneInfo(template.scheme.time_zone)).date()
     try:
         with transaction.atomic():
-            return _create_from_template(actor=actor, template=template, org=org, code=code, effective_from=effective_from)
+            return _create_from_template(
+                actor=actor, template=template, org=org, code=code, effective_from=effective_from,
+                period_policy=period_policy,
+            )
     except (IntegrityError, Conflict):
         # Someone applied the same template to the same unit at the same moment.
         existing = Scheme.objects.filter(code=code, template=name, org=org).first()

@@ -47,7 +47,7 @@ class _Strict(BaseModel):
 
 class BasePoints(_Strict):
     amount: Points | None
-    frequency: Literal["yearly", "once"] = "yearly"
+    frequency: Literal["yearly", "once"] | None = "yearly"
     subject_types: list[SubjectType] = []
     condition: str | None = None
 
@@ -293,6 +293,8 @@ class SchemeSettings(_Strict):
     grading: Grading | None = None
     reward_rules: list[RewardRule] = []
     published_top: PublishedTop | None = None
+    summary_cadence: Cadence | None = None  # 篇6 一周一汇总
+    ranking_cadence: Cadence | None = None  # 篇6 一周一排名
     participation_targets: list[ParticipationTarget] = []
     honours: list[Text] = []
     funds: list[Fund] = []

@@ -77,6 +77,7 @@ class TemplateItem(_Model):
     kind: Literal["normal", "base", "fixed_monthly", "fraud", "veto"] = "normal"
     leader_matching: bool | None = None
     source_text: str = ""
+    note: str = ""
 
     @model_validator(mode="after")
     def _points(self) -> TemplateItem:
@@ -99,7 +100,7 @@ class SchemeFields(_Model):
     """The `scheme` block of a template; also what scheme_create / scheme_update validate."""
 
     subject_types: Annotated[list[SubjectType], Field(min_length=1)]
-    period_policy: Literal["year_end_clear", "lifetime"]
+    period_policy: Literal["year_end_clear", "lifetime"] | None
     time_zone: str = "Asia/Shanghai"
     notice_cadence: Cadence | None = None
     review_cadence: Cadence | None = None

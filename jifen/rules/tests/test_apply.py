@@ -174,3 +174,32 @@ def test_two_org_paths_that_slug_alike_get_two_schemes_and_both_stay_idempotent(
     assert services.template_apply(actor=None, name="p3-school-reading", org=b).pk == second.pk
     assert services.template_apply(actor=None, name="p3-school-reading", org=a).pk == first.pk
     assert Scheme.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_period_policy_the_template_leaves_open_is_the_adopters_choice(world, settings, tmp_path, sample_templates):
+    data = json.loads((sample_templates / "p3-school-reading.json").read_text(encoding="utf-8"))
+    data["scheme"]["period_policy"] = None
+    (tmp_path / "p3-school-reading.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    settings.JIFEN_RULES_TEMPLATES_DIR = str(tmp_path)
+
+    open_ = services.template_apply(actor=None, name="p3-school-reading", org=world.shahe)
+    chosen = services.template_apply(actor=None, name="p3-school-reading", org=world.quanshui, period_policy="lifetime")
+
+    assert (open_.period_policy, chosen.period_policy) == (None, "lifetime")
+    with pytest.raises(InvalidInput) as exc:
+        services.template_apply(actor=None, name="p3-school-reading", org=world.township, period_policy="forever")
+    assert exc.value.detail["field"] == "period_policy"
+    assert Scheme.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_items_note_is_kept_on_its_version(world, settings, tmp_path, sample_templates):
+    data = json.loads((sample_templates / "p6-laundry-company.json").read_text(encoding="utf-8"))
+    data["categories"][1]["items"][0]["note"] = "原文「矿工」应为「旷工」"
+    (tmp_path / "p6-laundry-company.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    settings.JIFEN_RULES_TEMPLATES_DIR = str(tmp_path)
+
+    scheme = services.template_apply(actor=None, name="p6-laundry-company", org=world.shahe)
+
+    assert ItemVersion.objects.get(item__scheme=scheme, item__code="p6-d-02").note == "原文「矿工」应为「旷工」"

@@ -46,7 +46,7 @@ def snapshot():
     return (
         list(Category.objects.order_by("pk").values_list("code", "name", "group", "subject_types")),
         list(Item.objects.order_by("pk").values_list("code", "category__code")),
-        list(ItemVersion.objects.order_by("pk").values_list("item__code", "number", "effective_from", "effective_to", "points", "points_min", "points_max", "name")),
+        list(ItemVersion.objects.order_by("pk").values_list("item__code", "number", "effective_from", "effective_to", *services.VERSION_FIELDS)),
     )
 
 
@@ -93,7 +93,8 @@ def test_a_changed_row_makes_a_new_version_from_its_date_and_old_records_keep_th
         export(p7, tmp_path / "catalog.xlsx"),
         changes=[("p7-1-05", "分值", 20), ("p7-1-05", "生效日期", "2026-09-01")],
         append=[
-            {"类别": "社会治安类", "编码": "sh-01", "名称": "参加村里夜间巡逻", "方向": "加分", "分值": 3, "频次": "每天", "每月上限": 10},
+            {"类别": "社会治安类", "编码": "sh-01", "名称": "参加村里夜间巡逻", "方向": "加分", "分值": 3, "频次": "每天", "每月上限": 10,
+             "备注": "村民代表会议2026年8月通过"},
             {"类别": "环境卫生类", "类别适用对象": "家庭户", "编码": "hj-01", "名称": "门前三包不到位", "方向": "扣分",
              "最低分": 2, "最高分": "5", "需要证据": "是", "最低授权角色": "审核人", "生效日期": "2026/8/1"},
         ],
@@ -109,6 +110,7 @@ def test_a_changed_row_makes_a_new_version_from_its_date_and_old_records_keep_th
     assert ItemVersion.objects.get(pk=august.pk).points == 15
     patrol = ItemVersion.objects.get(item__code="sh-01")
     assert (patrol.item.category.code, patrol.points, patrol.frequency, patrol.cap_per_month) == ("public_order", 3, "per_day", 10)
+    assert patrol.note == "村民代表会议2026年8月通过"
     new = ItemVersion.objects.get(item__code="hj-01")
     assert (new.direction, new.points_min, new.points_max, new.evidence_required, new.min_role, new.effective_from) == (
         "deduct", 2, 5, True, "reviewer", dt.date(2026, 8, 1),
@@ -257,3 +259,17 @@ def test_the_commands_need_a_known_scheme_and_a_real_xlsx(p7, tmp_path):
     text.write_text("not a workbook", encoding="utf-8")
     with pytest.raises(CommandError, match="cannot read the Excel file"):
         call_command("import", "catalog", str(text), "--scheme", p7.code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["p3-school-reading", "p6-laundry-company", "p7-town-jifen-plus"])
+def test_the_shipped_catalogs_survive_the_excel_round_trip(world, tmp_path, name):
+    scheme = services.template_apply(actor=None, name=name, org=world.shahe, effective_from=JUL1)
+    before = snapshot()
+    count = Item.objects.filter(scheme=scheme).count()
+
+    report = catalog_import(actor=None, scheme=scheme, source=export(scheme, tmp_path / f"{name}.xlsx"))
+
+    assert report.ok, report.render()
+    assert (report.rows, report.created, report.updated, report.unchanged) == (count, 0, 0, count)
+    assert snapshot() == before

@@ -100,3 +100,18 @@ def test_fill_open_fills_only_nulls_and_empty_tables():
 
     assert filled == {"veto": {"enabled": True, "period_days": 365}, "grading": {"areas": [{"code": "a", "max_points": 10}, {"code": "b", "max_points": 20}]}}
     assert paths == ["veto.period_days", "grading.areas[1].max_points"]
+
+
+@pytest.mark.django_db
+def test_the_demo_runs_on_the_shipped_templates(county):
+    # No sample_templates fixture: the real transcriptions in jifen/rules/templates.
+    ctx = run(county)
+
+    p7 = ctx.data["village_schemes"][0]
+    assert p7.items.count() == len(template_load("p7-town-jifen-plus").items())
+    assert (p7.objection_days, scheme_settings(p7).veto.period_days) == (7, 365)
+    school = ctx.data["school_scheme"]
+    assert (school.period_policy, school.notice_cadence) == ("lifetime", "monthly")
+    assert [a.max_points for a in scheme_settings(ctx.data["branch_schemes"][0]).grading.areas] == [20] * 5
+    assert not ItemVersion.objects.needing_input().exists()
+    assert "积分方案 / schemes adopted: 6" in ctx.stdout.getvalue()

@@ -6,7 +6,13 @@ from django.test.utils import CaptureQueriesContext
 
 from jifen.core.errors import NotFound
 from jifen.rules import services
-from jifen.rules.selectors import catalog, item_version_on, latest_versions, scheme_by_code, schemes_for_org
+from jifen.rules.selectors import (
+    catalog,
+    item_version_on,
+    latest_versions,
+    scheme_by_code,
+    schemes_for_org,
+)
 
 JAN1 = dt.date(2026, 1, 1)
 

@@ -96,3 +96,13 @@ def test_apply_refuses_a_programme_and_an_unknown_org(world, sample_templates):
     with pytest.raises(CommandError, match="no org unit at path 'demo/nowhere'"):
         run("apply", "p7-town-jifen-plus", "--org", "demo/nowhere")
     assert not Scheme.objects.exists()
+
+
+@pytest.mark.django_db
+def test_apply_takes_the_adopters_period_policy(world):
+    out = run("apply", "p3-school-reading", "--org", "demo/zhangji/shahe", "--period-policy", "lifetime")
+    assert "已套用 / applied: p3-school-reading--demo-zhangji-shahe" in out
+    assert "setting period_policy" not in out
+    assert Scheme.objects.get().period_policy == "lifetime"
+    out = run("apply", "p3-school-reading", "--org", "demo/zhangji/quanshui")
+    assert "  设置 / setting period_policy: 待填写 / to be filled" in out

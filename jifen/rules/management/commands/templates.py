@@ -57,6 +57,10 @@ class Command(BaseCommand):
             "--effective-from", type=dt.date.fromisoformat,
             help="细则生效日期 YYYY-MM-DD（默认今天）/ date the catalog takes effect (default today)",
         )
+        apply.add_argument(
+            "--period-policy", choices=["year_end_clear", "lifetime"],
+            help="积分周期（模板未定时由采用方选择）/ period policy where the template leaves it open",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -95,7 +99,7 @@ class Command(BaseCommand):
         if scheme is not None:
             out.write(
                 f"积分对象 / subjects: {subject_names(list(scheme.subject_types))}\n"
-                f"积分周期 / period: {PERIOD_POLICY_ZH[scheme.period_policy]}\n"
+                f"积分周期 / period: {PERIOD_POLICY_ZH.get(scheme.period_policy or '', TO_FILL)}\n"
                 f"时区 / time zone: {scheme.time_zone}\n"
                 f"公示 / notice: {CADENCE_ZH.get(scheme.notice_cadence or '', TO_FILL)}；"
                 f"审核 / review: {CADENCE_ZH.get(scheme.review_cadence or '', TO_FILL)}；"
@@ -131,13 +135,18 @@ class Command(BaseCommand):
                     flags.append("组长同奖扣" if item.leader_matching else "组长不同奖扣")
                 points = points_text(_Scaled(item, scale), scale)
                 out.write(f"  {item.code}  {points}  {item.name}  [{'，'.join(flags)}]\n")
+                if item.note:
+                    out.write(f"      注 / note: {item.note}\n")
 
     def _apply(self, options: dict[str, Any]) -> None:
         template_check_applicable(template_load(options["name"]))  # before asking about the org unit
         org = org_by_path(options["org"])
         existed = Scheme.objects.filter(template=options["name"], org=org).exists()
         with acting(RequestContext(channel="cli")):
-            scheme = template_apply(actor=None, name=options["name"], org=org, effective_from=options["effective_from"])
+            scheme = template_apply(
+                actor=None, name=options["name"], org=org, effective_from=options["effective_from"],
+                period_policy=options["period_policy"],
+            )
         categories = scheme.categories.count()
         items = scheme.items.count()
         if existed:
@@ -147,9 +156,8 @@ class Command(BaseCommand):
                 f"已套用 / applied: {scheme.code}（{scheme.name}）@ {org.path}：{categories} 个类别 / categories，{items} 个事项 / items\n"
             )
         to_fill = list(items_needing_input(scheme))
-        missing = null_paths(scheme.settings)
-        if scheme.objection_days is None:
-            missing.insert(0, "objection_days")
+        missing = [f for f in ("period_policy", "notice_cadence", "objection_days") if getattr(scheme, f) is None]
+        missing += null_paths(scheme.settings)
         if to_fill or missing:
             self.stdout.write("启用前请填写 / fill before use:\n")
             for version in to_fill:
