@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    # django-ninja's app only serves its bundled Swagger UI files, so the API docs load nothing
+    # from a CDN.
+    "ninja",
     "jifen.core",
     "jifen.orgs",
     "jifen.rules",
@@ -77,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "jifen.core.middleware.SecurityHeadersMiddleware",
     "jifen.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
     "jifen.web.middleware.JifenErrorMiddleware",

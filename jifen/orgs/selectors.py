@@ -18,6 +18,7 @@ from jifen.orgs.models import (
     Role,
     RoleBinding,
     Subject,
+    Unit,
     User,
     ancestor_paths,
     subtree_q,
@@ -56,6 +57,11 @@ def _active_bindings(user: Any, on: dt.date | None = None) -> QuerySet[RoleBindi
     return RoleBinding.objects.filter(user=user, is_active=True).filter(
         Q(valid_from__isnull=True) | Q(valid_from__lte=on), Q(valid_until__isnull=True) | Q(valid_until__gte=on)
     )
+
+
+def active_bindings(*, user: Any, on: dt.date | None = None) -> QuerySet[RoleBinding]:
+    """The user's bindings in force on `on` (today by default)."""
+    return _active_bindings(user, on)
 
 
 def bindings_over(*, user: Any, org: OrgUnit, roles: Iterable[str] | None = None) -> QuerySet[RoleBinding]:
@@ -209,3 +215,161 @@ def user_by_login(login: str) -> User:
     if user is None:
         raise NotFound(f"找不到账户「{login}」", f"no account with username or mobile {login!r}", code="user_not_found")
     return user
+
+
+# --- What a viewer may see: computed once per request, used by the API (and pages) to scope
+# every list and check every object without a query per row.
+
+STAFF_ROLES = (Role.SHOPKEEPER, Role.RECORDER, Role.REVIEWER, Role.ORG_ADMIN, Role.PLATFORM_ADMIN)
+ADMIN_ROLES = (Role.ORG_ADMIN, Role.PLATFORM_ADMIN)
+
+
+@dataclass(frozen=True)
+class Access:
+    """A user's active role bindings as (role, org path, points limit), plus who they are."""
+
+    user: Any
+    bindings: tuple[tuple[str, str, int | None], ...]
+    is_platform: bool
+    person_id: int | None
+
+    def roots(self, roles: Iterable[str]) -> list[str] | None:
+        """Org paths whose subtrees the roles cover; None means everywhere (platform admin)."""
+        if self.is_platform:
+            return None
+        wanted = set(roles)
+        paths = sorted({path for role, path, _ in self.bindings if role in wanted})
+        # Drop paths inside another root: fewer OR branches in every scoped query.
+        return [p for p in paths if not any(p != q and p.startswith(q + "/") for q in paths)]
+
+    def org_q(self, roles: Iterable[str], field: str = "path") -> Q:
+        roots = self.roots(roles)
+        if roots is None:
+            return Q()
+        condition = Q(pk__in=[])
+        for path in roots:
+            condition |= subtree_q(path, field)
+        return condition
+
+    def covers(self, path: str, roles: Iterable[str]) -> bool:
+        roots = self.roots(roles)
+        if roots is None:
+            return True
+        return any(path == root or path.startswith(root + "/") for root in roots)
+
+    def rank_over(self, path: str) -> int:
+        if self.is_platform:
+            return ROLE_RANK[Role.PLATFORM_ADMIN]
+        ranks = [ROLE_RANK[Role(role)] for role, root, _ in self.bindings if path == root or path.startswith(root + "/")]
+        return max(ranks, default=-1)
+
+    def points_limit_over(self, path: str) -> int | None:
+        """The largest points limit the user holds over `path`; None when they hold none."""
+        limits = [
+            limit for _, root, limit in self.bindings
+            if limit is not None and (path == root or path.startswith(root + "/"))
+        ]
+        return max(limits, default=None)
+
+    def can_see_personal_data(self, person: Person) -> bool:
+        """Same rule as jifen.orgs.privacy.can_see_personal_data, without a query per person."""
+        if self.user is None:
+            return False
+        return person.pk == self.person_id or self.covers(person.org.path, ADMIN_ROLES)
+
+
+def access_for(user: Any) -> Access:
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return Access(user=None, bindings=(), is_platform=False, person_id=None)
+    rows = tuple(_active_bindings(user).values_list("role", "org__path", "points_limit"))
+    is_platform = bool(getattr(user, "is_superuser", False)) or any(r == Role.PLATFORM_ADMIN for r, _, _ in rows)
+    return Access(user=user, bindings=rows, is_platform=is_platform, person_id=getattr(user, "person_id", None))
+
+
+def _own_household_person_ids(access: Access) -> list[int]:
+    if access.person_id is None:
+        return []
+    household_ids = HouseholdMember.objects.filter(person_id=access.person_id, left_on__isnull=True).values("household_id")
+    return list(
+        HouseholdMember.objects.filter(household_id__in=household_ids, left_on__isnull=True).values_list("person_id", flat=True)
+    )
+
+
+def org_units_visible_to(*, access: Access) -> QuerySet[OrgUnit]:
+    """Every unit under any of the user's bindings, whatever the role (names are not personal)."""
+    if access.user is None:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(access.org_q(Role.values)).select_related("kind")
+
+
+def people_visible_to(*, access: Access) -> QuerySet[Person]:
+    """Staff see everyone in their subtrees; a member sees themself and their household."""
+    if access.user is None:
+        return Person.objects.none()
+    own = [access.person_id] if access.person_id else []
+    condition = access.org_q(STAFF_ROLES, "org__path") | Q(pk__in=own + _own_household_person_ids(access))
+    return Person.objects.filter(condition).select_related("org")
+
+
+def households_visible_to(*, access: Access) -> QuerySet[Household]:
+    if access.user is None:
+        return Household.objects.none()
+    own = HouseholdMember.objects.filter(person_id=access.person_id or 0, left_on__isnull=True).values("household_id")
+    condition = access.org_q(STAFF_ROLES, "org__path") | Q(pk__in=own)
+    return Household.objects.filter(condition).select_related("org", "village", "subject", "head")
+
+
+def units_visible_to(*, access: Access) -> QuerySet[Unit]:
+    if access.user is None:
+        return Unit.objects.none()
+    return Unit.objects.filter(access.org_q(STAFF_ROLES, "org__path")).select_related("org", "contact")
+
+
+def role_bindings_visible_to(*, access: Access) -> QuerySet[RoleBinding]:
+    """Org admins see the bindings in their subtrees; everyone sees their own."""
+    if access.user is None:
+        return RoleBinding.objects.none()
+    condition = access.org_q(ADMIN_ROLES, "org__path") | Q(user=access.user)
+    return RoleBinding.objects.filter(condition).select_related("org", "user")
+
+
+def role_grant_refusal(*, access: Access, org: OrgUnit, role: str, points_limit: int | None) -> str | None:
+    """Why `access` may not grant `role` with `points_limit` at `org` (None: they may).
+
+    Only org admins grant, only inside their subtrees, never a role above their own there,
+    and never a points limit above their own largest limit there.
+    """
+    if not access.covers(org.path, ADMIN_ROLES):
+        return "outside_subtree"
+    if role in Role.values and ROLE_RANK[Role(role)] > access.rank_over(org.path):
+        return "role_above_own"
+    if points_limit is not None and not access.is_platform:
+        own = access.points_limit_over(org.path)
+        if own is None or points_limit > own:
+            return "points_limit_above_own"
+    return None
+
+
+def user_administered_by(*, access: Access, user: Any) -> bool:
+    """Whether `access` is an admin over every part of `user`: their person and every binding.
+
+    Used for acting on another user's account (their API tokens): an org admin may not reach
+    a user who also holds roles elsewhere or above the admin's own.
+    """
+    if access.user is None:
+        return False
+    if access.is_platform:
+        return True
+    if getattr(user, "is_superuser", False):
+        return False
+    reached = False
+    person = getattr(user, "person", None)
+    if person is not None:
+        if not access.covers(person.org.path, ADMIN_ROLES):
+            return False
+        reached = True
+    for role, path in _active_bindings(user).values_list("role", "org__path"):
+        if not access.covers(path, ADMIN_ROLES) or ROLE_RANK[Role(role)] > access.rank_over(path):
+            return False
+        reached = True
+    return reached
