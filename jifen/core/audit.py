@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from jifen.core import clock, context
+from jifen.core.db import maintenance
+from jifen.core.errors import field_error
 from jifen.core.models import AuditEvent
 
 
@@ -50,3 +53,26 @@ def audit_record(
         before=_jsonable(before),
         after=_jsonable(after),
     )
+
+
+# MLPS 2.0 (等保2.0) asks for at least six months of logs; 180 days is the floor, not a default
+# anyone may lower.
+MIN_RETENTION_DAYS = 180
+
+
+def audit_prune(*, actor: Any, older_than_days: int = MIN_RETENTION_DAYS, now: dt.datetime | None = None) -> int:
+    """Delete audit rows older than `older_than_days` (never fewer than 180) and record that."""
+    if older_than_days < MIN_RETENTION_DAYS:
+        raise field_error(
+            "older_than_days",
+            f"审计日志至少保留 {MIN_RETENTION_DAYS} 天（等保2.0）",
+            f"audit rows are kept at least {MIN_RETENTION_DAYS} days (MLPS 2.0)",
+        )
+    cutoff = (now or clock.now()) - dt.timedelta(days=older_than_days)
+    with transaction.atomic(), maintenance():
+        deleted, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
+        audit_record(
+            actor=actor, action="core.audit_prune", summary=f"删除 {deleted} 条 / deleted {deleted}",
+            after={"older_than_days": older_than_days, "cutoff": cutoff, "deleted": deleted},
+        )
+    return deleted

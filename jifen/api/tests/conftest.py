@@ -1,0 +1,17 @@
+import pytest
+
+from jifen.api.testing import ApiClient
+
+
+@pytest.fixture
+def as_user(world):
+    """as_user(world.admin) → an ApiClient with a real token of that user."""
+    clients = {}
+
+    def make(user, language="zh-CN"):
+        key = (user.pk if user else None, language)
+        if key not in clients:
+            clients[key] = ApiClient(user, language=language)
+        return clients[key]
+
+    return make
