@@ -20,7 +20,7 @@ def _json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
-            allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+            allowed = sorted(m.strip() for m in response.get("Allow", "").split(",") if m.strip())
             return not_allowed(request, allowed)
         return response
 
