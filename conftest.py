@@ -20,3 +20,12 @@ def world(db):
     from jifen.orgs.testing import build_world
 
     return build_world()
+
+
+def pytest_collection_modifyitems(items):
+    # A transactional test empties every table when it ends, rows that migrations insert (org
+    # kinds …) included; have each one restore them, whatever order xdist runs tests in.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)

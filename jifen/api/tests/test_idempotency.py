@@ -106,7 +106,7 @@ def test_tick_forgets_answers_after_a_week(as_user, world):
     assert IdempotencyRecord.objects.count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_parallel_requests_with_one_key_write_once(live_server):
     world = build_world()
     _, secret = api_token_create(actor=world.admin, user=world.admin, name="load")
