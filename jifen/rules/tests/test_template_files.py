@@ -167,3 +167,20 @@ def test_each_template_loads_through_the_rules_loader(name, settings):
     template = template_format.template_load(name)
     assert (template.name, template.kind) == (name, EXPECTED[name][0])
     assert [item.code for _, item in template.items()] == list(items_by_code(load(name)))
+
+
+def test_templates_list_shows_the_eight_without_errors(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.JIFEN_RULES_TEMPLATES_DIR = str(TEMPLATES_DIR)
+    out = StringIO()
+    call_command("templates", "list", stdout=out)
+    text = out.getvalue()
+    assert "scheme templates: 8（" in text
+    assert "⚠" not in text  # the command marks a file it cannot load
+    listed = [line.split()[0] for line in text.splitlines() if line.startswith("  p")]
+    assert listed == sorted(EXPECTED)
+    assert "6 个类别 / categories，83 个事项 / items" in text  # 篇7
+    assert "11 个类别 / categories，58 个事项 / items" in text  # 篇6

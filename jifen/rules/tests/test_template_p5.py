@@ -23,6 +23,6 @@ def test_record_review_notice_cadence_and_fund_range():
     assert (scheme["subject_types"], scheme["review_cadence"], scheme["notice_cadence"],
             scheme["period_policy"]) == (["household"], "monthly", "quarterly", None)
     assert doc["settings"]["funds"] == [
-        {"source": "village_raised", "amount_yuan": None, "amount_min_yuan": 20000,
+        {"source": "village_raised", "amount_min_yuan": 20000,
          "amount_max_yuan": 30000, "per": "village_year"}]
     assert doc["settings"]["honours"] == ["最美家庭", "文明家庭", "平安家庭"]
