@@ -80,7 +80,10 @@ def _lookup(labels: dict[str, str], extra: dict[str, str] | None = None) -> dict
     return table | (extra or {})
 
 
-DIRECTIONS = _lookup(DIRECTION_ZH, {"加": "award", "扣": "deduct", "奖": "award", "奖分": "award", "扣罚": "deduct"})
+DIRECTIONS = _lookup(
+    DIRECTION_ZH,
+    {"加": "award", "扣": "deduct", "奖": "award", "奖分": "award", "奖励": "award", "扣罚": "deduct", "扣除": "deduct", "处罚": "deduct"},
+)
 FREQUENCIES = _lookup(FREQUENCY_ZH, {"每次积": "per_event", "当次": "per_event", "每周": "per_event", "每年一次": "per_year", "一次": "once"})
 MIN_ROLES = _lookup(MIN_ROLE_ZH, {"网格员": "recorder", "记录员/网格员": "recorder", "审核": "reviewer", "管理员": "org_admin"})
 KINDS = _lookup(KIND_ZH, {"": "normal", "基础": "base", "固定分": "fixed_monthly", "固定积分": "fixed_monthly", "弄虚作假扣分": "fraud", "否决": "veto"})

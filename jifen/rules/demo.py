@@ -3,9 +3,10 @@
 篇7 (p7-town-jifen-plus) for each village and community, 篇4 (p4-party-members) for each party
 branch, 篇6 (p6-laundry-company) for the company and 篇3 (p3-school-reading) for the school.
 
-Reads the org units the orgs step left in `ctx.data` ("villages", "party_branches", "company",
-"school"; a single unit or a list); when a key is missing it finds the units by kind. Leaves
-"village_schemes", "branch_schemes", "company_scheme" and "school_scheme" for later steps.
+Reads the org units the orgs step (jifen/orgs/demo.py) left in `ctx.data`: "villages" (villages
+and communities), "branches" (party branches), "company", "school", and "today" (the demo's
+fixed date); when a key is missing it finds the units by kind. Leaves "village_schemes",
+"branch_schemes", "company_scheme" and "school_scheme" for later steps.
 
 The seed leaves some numbers open (篇7 names no objection window and no veto period; 篇6
 no fixed-point values; 篇3 no period policy or notice cadence). A running demo needs them, so this step fills them as DEMO CHOICES,
@@ -60,7 +61,7 @@ DEMO_ITEM_POINTS = 5
 
 PLAN = (
     ("villages", ("village", "community"), "p7-town-jifen-plus", "village_schemes"),
-    ("party_branches", ("party_branch",), "p4-party-members", "branch_schemes"),
+    ("branches", ("party_branch",), "p4-party-members", "branch_schemes"),
     ("company", ("company",), "p6-laundry-company", "company_scheme"),
     ("school", ("school",), "p3-school-reading", "school_scheme"),
 )
@@ -149,7 +150,8 @@ def _adopt(name: str, org: OrgUnit, effective_from: dt.date) -> tuple[Scheme, li
 
 
 def build(ctx: DemoContext) -> None:
-    effective_from = demo_effective_from(clock.now().date())
+    today = ctx.data.get("today")
+    effective_from = demo_effective_from(today if isinstance(today, dt.date) else clock.now().date())
     applied = 0
     for key, kinds, template, result_key in PLAN:
         schemes = []

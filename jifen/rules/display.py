@@ -50,9 +50,9 @@ def points_text(version: ItemVersion | Any, points_scale: int = 0) -> str:
 
 
 def null_paths(data: Any, prefix: str = "") -> list[str]:
-    """Paths of every null in a settings document: the numbers the adopter still has to give."""
+    """Paths of every null (or empty table, e.g. 篇6's position values) the adopter still has to give."""
     found: list[str] = []
-    if data is None:
+    if data is None or data == {}:
         return [prefix]
     if isinstance(data, dict):
         for key, value in data.items():
@@ -88,5 +88,5 @@ def value_text(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value) if value else "—"
     if isinstance(value, dict):
-        return "{}"
+        return TO_FILL if not value else "、".join(f"{k}: {value_text(v)}" for k, v in value.items())
     return str(value)

@@ -141,7 +141,7 @@ def test_a_bad_file_reports_every_bad_row_and_loads_nothing(p7, tmp_path):
     path = edit(
         export(p7, tmp_path / "catalog.xlsx"),
         changes=[
-            ("p7-1-01", "方向", "奖励"),
+            ("p7-1-01", "方向", "表扬"),
             ("p7-1-05", "分值", -15),
             ("p7-2-14", "生效日期", "2026-13-01"),
             ("p7-4-01", "最低分", 80),
@@ -161,7 +161,7 @@ def test_a_bad_file_reports_every_bad_row_and_loads_nothing(p7, tmp_path):
 
     assert not report.ok
     assert [(e.row, e.column, e.zh) for e in report.errors] == [
-        (2, "方向", "「奖励」不是可选的值（可填：加、加分、奖、奖分、扣、扣分、扣罚）"),
+        (2, "方向", "「表扬」不是可选的值（可填：加、加分、处罚、奖、奖分、奖励、扣、扣分、扣罚、扣除）"),
         (3, "分值", "分值不能为负数，扣分请在「方向」填扣分"),
         (5, "生效日期", "「2026-13-01」不是日期（如 2026-07-01）"),
         (6, "分值", "固定分值和分值范围只能填一种"),
@@ -240,7 +240,7 @@ def test_the_jifen_import_and_export_commands(p7, tmp_path):
     assert "导入完成 / imported: 8 行/rows — 新增/created 0, 更新/updated 1, 未变/unchanged 7" in out.getvalue()
     assert AuditEvent.objects.get(action="rules.catalog_import").after["file"] == "沙河细则.xlsx"
 
-    edit(path, changes=[("p7-1-01", "方向", "奖励")])
+    edit(path, changes=[("p7-1-01", "方向", "表扬")])
     out = StringIO()
     with pytest.raises(SystemExit):
         call_command("import", "catalog", str(path), "--scheme", p7.code, stdout=out)

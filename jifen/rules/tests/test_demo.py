@@ -21,7 +21,7 @@ def county(world):
     branch2 = orgs.org_unit_create(actor=None, parent=world.quanshui, code="party", name="泉水河村党支部", kind="party_branch")
     company = orgs.org_unit_create(actor=None, parent=world.township, code="laundry", name="洁净洗涤公司", kind="company")
     school = orgs.org_unit_create(actor=None, parent=world.township, code="school", name="张集中学", kind="school")
-    return {"villages": [world.shahe, world.quanshui], "party_branches": [branch1, branch2], "company": company, "school": school}
+    return {"villages": [world.shahe, world.quanshui], "branches": [branch1, branch2], "company": company, "school": school}
 
 
 def run(data):
@@ -115,3 +115,9 @@ def test_the_demo_runs_on_the_shipped_templates(county):
     assert [a.max_points for a in scheme_settings(ctx.data["branch_schemes"][0]).grading.areas] == [20] * 5
     assert not ItemVersion.objects.needing_input().exists()
     assert "积分方案 / schemes adopted: 6" in ctx.stdout.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_demo_dates_the_catalogs_from_the_orgs_steps_today(county, sample_templates):
+    run({**county, "today": dt.date(2030, 5, 1)})
+    assert set(ItemVersion.objects.values_list("effective_from", flat=True)) == {dt.date(2029, 1, 1)}
