@@ -15,13 +15,15 @@ printed as such; the templates themselves keep them empty.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 from typing import Any
 
 from jifen.core import clock
 from jifen.core.demo import DemoContext
 from jifen.core.errors import NotFound
-from jifen.orgs.models import OrgUnit, subtree_q
+from jifen.orgs.models import Employment, OrgUnit, subtree_q
 from jifen.rules import services
 from jifen.rules.models import Scheme
 from jifen.rules.selectors import items_needing_input
@@ -46,7 +48,8 @@ DEMO_CHOICES: dict[str, dict[str, Any]] = {
         "settings": {
             "fixed_points": {
                 "factors": {
-                    "position": {"values": {"组长": 30, "员工": 20}},
+                    # Completed per company with the positions its staff actually hold (see _adopt).
+                    "position": {"values": {"总经理": 50, "副总经理": 40, "组长": 30}},
                     "seniority_years": {"per_year": 2},
                 }
             },
@@ -56,6 +59,8 @@ DEMO_CHOICES: dict[str, dict[str, Any]] = {
     "p3-school-reading": {"period_policy": "lifetime", "notice_cadence": "monthly", "objection_days": 7},
 }
 SCHEME_CHOICES = ("period_policy", "notice_cadence", "objection_days")
+# Monthly fixed points for any other position in the demo company (a demo choice).
+DEMO_OTHER_POSITION_POINTS = 20
 # Items whose points the seed leaves open get this many points in the demo (a demo choice).
 DEMO_ITEM_POINTS = 5
 
@@ -103,7 +108,7 @@ def fill_open(current: Any, choices: Any) -> tuple[Any, list[str]]:
 
     def walk(node: Any, choice: Any, path: str) -> Any:
         if node is None or node == {}:
-            filled.append(path)
+            filled.append(f"{path}={json.dumps(choice, ensure_ascii=False)}")
             return choice
         if isinstance(node, dict) and isinstance(choice, dict):
             result = dict(node)
@@ -122,10 +127,25 @@ def fill_open(current: Any, choices: Any) -> tuple[Any, list[str]]:
     return walk(current, choices, ""), filled
 
 
+def _with_positions(choices: dict[str, Any], org: OrgUnit) -> dict[str, Any]:
+    """Give every position held in the company a value, so fixed points cover all its staff."""
+    factors = choices.get("settings", {}).get("fixed_points", {}).get("factors", {})
+    if "position" not in factors:
+        return choices
+    held = Employment.objects.filter(subtree_q(org.path, "org__path")).exclude(position="").values_list("position", flat=True)
+    values = {p: DEMO_OTHER_POSITION_POINTS for p in sorted(set(held))} | factors["position"]["values"]
+    return copy.deepcopy(choices) | {
+        "settings": {
+            **choices["settings"],
+            "fixed_points": {**choices["settings"]["fixed_points"], "factors": {**factors, "position": {"values": values}}},
+        }
+    }
+
+
 def _adopt(name: str, org: OrgUnit, effective_from: dt.date) -> tuple[Scheme, list[str]]:
     """Apply the template and fill what the seed left open; returns the scheme and what was filled."""
     scheme = services.template_apply(actor=None, name=name, org=org, effective_from=effective_from)
-    choices = DEMO_CHOICES.get(name, {})
+    choices = _with_positions(DEMO_CHOICES.get(name, {}), org)
     changes: dict[str, Any] = {}
     notes: list[str] = []
     for field in SCHEME_CHOICES:

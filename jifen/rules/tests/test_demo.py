@@ -60,14 +60,14 @@ def test_numbers_the_seed_leaves_open_are_filled_as_demo_choices_not_in_the_temp
     assert p7.objection_days == 7
     assert scheme_settings(p7).veto.period_days == 365
     laundry = scheme_settings(ctx.data["company_scheme"])
-    assert laundry.fixed_points.factors[0].values == {"组长": 30, "员工": 20}
+    assert laundry.fixed_points.factors[0].values == {"总经理": 50, "副总经理": 40, "组长": 30}
     assert laundry.fixed_points.factors[1].per_year == 2
     branch = ctx.data["branch_schemes"][0]
     assert [a.max_points for a in scheme_settings(branch).grading.areas] == [20, 20]
     assert not items_needing_input(branch).exists()
     assert ItemVersion.objects.get(item__scheme=branch, item__code="p4-org-life").points == demo.DEMO_ITEM_POINTS
     out = ctx.stdout.getvalue()
-    assert "演示选择 / demo choices for p7-town-jifen-plus: objection_days=7; veto.period_days" in out
+    assert "演示选择 / demo choices for p7-town-jifen-plus: objection_days=7; veto.period_days=365" in out
     # The template files still leave them empty.
     p7_file = json.loads((sample_templates / "p7-town-jifen-plus.json").read_text(encoding="utf-8"))
     assert p7_file["scheme"]["objection_days"] is None and p7_file["settings"]["veto"]["period_days"] is None
@@ -99,7 +99,7 @@ def test_fill_open_fills_only_nulls_and_empty_tables():
     filled, paths = demo.fill_open(current, choices)
 
     assert filled == {"veto": {"enabled": True, "period_days": 365}, "grading": {"areas": [{"code": "a", "max_points": 10}, {"code": "b", "max_points": 20}]}}
-    assert paths == ["veto.period_days", "grading.areas[1].max_points"]
+    assert paths == ["veto.period_days=365", "grading.areas[1].max_points=20"]
 
 
 @pytest.mark.django_db
@@ -121,3 +121,16 @@ def test_the_demo_runs_on_the_shipped_templates(county):
 def test_the_demo_dates_the_catalogs_from_the_orgs_steps_today(county, sample_templates):
     run({**county, "today": dt.date(2030, 5, 1)})
     assert set(ItemVersion.objects.values_list("effective_from", flat=True)) == {dt.date(2029, 1, 1)}
+
+
+@pytest.mark.django_db
+def test_every_position_held_in_the_company_gets_fixed_points(county, sample_templates):
+    team = orgs.org_unit_create(actor=None, parent=county["company"], code="xidi", name="洗涤组", kind="team")
+    for n, (position, org) in enumerate((("洗涤工", team), ("组长", team), ("统计员", county["company"]))):
+        person = orgs.person_create(actor=None, org=org, name=f"员工{n}")
+        orgs.employment_set(actor=None, person=person, org=org, employee_no=f"X{n}", position=position)
+
+    ctx = run(county)
+
+    values = scheme_settings(ctx.data["company_scheme"]).fixed_points.factors[0].values
+    assert values == {"洗涤工": 20, "统计员": 20, "组长": 30, "总经理": 50, "副总经理": 40}
