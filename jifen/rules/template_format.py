@@ -180,15 +180,28 @@ def template_names() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
+_loaded: dict[tuple[str, int, int], Template] = {}
+
+
 def template_load(name: str) -> Template:
     path = _template_path(name)
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    if stat is None or not path.is_file():
         known = ", ".join(template_names()) or "—"
         raise NotFound(
             f"没有名为「{name}」的方案模板；现有：{known}",
             f"no scheme template named {name!r}; available: {known}",
             code="template_not_found",
         )
+    # A county applies one template to hundreds of villages: parse and validate each file once
+    # (per version of the file on disk).
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    cached = _loaded.get(key)
+    if cached is not None:
+        return cached
     try:
         raw = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -207,4 +220,5 @@ def template_load(name: str) -> Template:
             f"template file {path.name} says name {template.name!r}; it must match the file name",
             code="bad_template",
         )
+    _loaded[key] = template
     return template
