@@ -68,7 +68,7 @@ def test_passwords_are_hashed_with_argon2_in_production_settings(world):
         assert user.password.startswith("argon2$")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_repeated_failures_show_our_lockout_page_in_the_readers_language(world):
     with override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3, AXES_COOLOFF_TIME=0.5):
         client = Client()

@@ -8,4 +8,10 @@ from jifen.web import nav
 
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page: a welcome with sign-in for visitors, the person's sections once signed in."""
-    return render(request, "web/home.html", {"sections": nav.sections_for(request)})
+    # The cards point onwards: the home page's own link is left out, and so is a section left empty.
+    cards = []
+    for section in nav.sections_for(request):
+        links = [link for link in section.links if not link.active]
+        if links:
+            cards.append(nav.Section(section.key, section.label, links))
+    return render(request, "web/home.html", {"sections": cards})
