@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -73,11 +74,15 @@ class Browsing:
     # (url, encoded body bytes + header bytes) of every request since the last reset.
     transfers: list[tuple[str, int]] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
+    # Console errors and uncaught exceptions: CSP violations and failed loads show up here.
+    errors: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         host = urlsplit(self.base_url).netloc
         self.page.on("requestfinished", self._finished)
         self.page.on("request", lambda request: self._check_host(request.url, host))
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def _check_host(self, url: str, host: str) -> None:
         parts = urlsplit(url)
@@ -105,10 +110,20 @@ class Browsing:
         assert width <= inner, f"{self.page.url}: the page is {width}px wide in a {inner}px viewport"
 
     def check(self, step: str) -> None:
-        """What every page must pass: fits the viewport, loads nothing from elsewhere; then a screenshot."""
+        """What every page must pass: fits the viewport, loads nothing from elsewhere, no errors in
+        the console (a CSP violation or a missing file would show there); then a screenshot."""
         self.assert_no_horizontal_overflow()
         assert self.foreign == [], f"requests to other sites: {self.foreign}"
+        assert self.errors == [], f"{self.page.url}: console errors {self.errors}"
         self.shot(step)
+
+    def wait_for_count(self, selector: str, count: int, timeout: float = 10.0) -> None:
+        """Poll until `selector` matches `count` elements (wait_for_function would need eval,
+        which our CSP forbids)."""
+        deadline = time.monotonic() + timeout
+        while (found := self.page.locator(selector).count()) != count:
+            assert time.monotonic() < deadline, f"{selector}: {found} elements, expected {count}"
+            time.sleep(0.05)
 
     def transfer_size(self, path: str) -> int:
         """Bytes over the wire to load `path` afresh: the page and everything it pulls in
@@ -157,7 +172,8 @@ def _shots_dir(request: pytest.FixtureRequest) -> Path:
 
 def _browsing(chromium: Any, live_server: Any, request: pytest.FixtureRequest, **options: Any) -> Iterator[Browsing]:
     context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
-    context.set_default_timeout(15_000)
+    # Generous: the machine is small and shared, and a slow answer is not what these tests test.
+    context.set_default_timeout(30_000)
     try:
         yield Browsing(page=context.new_page(), base_url=live_server.url, shots_dir=_shots_dir(request))
     finally:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 _COMMENT_BLOCK = re.compile(r"{%\s*comment\b.*?%}.*?{%\s*endcomment\s*%}", re.S)
-_COMMENT = re.compile(r"{#.*?#}", re.S)
+_COMMENT = re.compile(r"{#.*?#}")  # one line only, as in Django: a longer one is printed
 _BLOCKTRANS = re.compile(r"{%\s*blocktrans(?:late)?\b.*?%}.*?{%\s*endblocktrans(?:late)?\s*%}", re.S)
 _TAG = re.compile(r"{%.*?%}|{{.*?}}", re.S)
 _SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)

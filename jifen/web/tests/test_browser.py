@@ -109,7 +109,7 @@ def test_people_search_narrows_while_typing(phone, world):
     phone.goto("/console/org/demo/zhangji/-/people/")
     assert phone.page.locator("ul.people li").count() == 7
     phone.page.fill("#q", "0003")  # phone tail of 王五
-    phone.page.wait_for_function("document.querySelectorAll('ul.people li').length === 1")
+    phone.wait_for_count("ul.people li", 1)
     assert phone.page.inner_text("ul.people strong") == "王五"
     assert phone.page.url.endswith("/console/org/demo/zhangji/-/people/?q=0003")
     phone.check("search-0003")

@@ -63,6 +63,7 @@ def test_the_scanner_catches_bare_text_attributes_and_literals():
     assert len(untranslated('<input placeholder="姓名">')) == 1
     assert len(untranslated('{{ name|default:"无" }}')) == 1
     assert len(untranslated('{% include "x.html" with title="标题" %}')) == 1
+    assert len(untranslated("{# a comment that\nruns on #}")) == 2  # Django prints it
     assert untranslated(
         '{% load i18n %}<p title="{% translate \'名\' %}">{% translate "你好" %}</p>'
         "{% blocktranslate with n=x %}共 {{ n }} 人{% endblocktranslate %}"
