@@ -151,6 +151,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("JIFEN_AXES_ENABLED", True)
 AXES_LOCKOUT_CALLABLE = "jifen.web.views.account.locked_out"
+AXES_USERNAME_CALLABLE = "jifen.web.views.account.axes_username"
 
 HTTPS = env_bool("JIFEN_HTTPS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -94,6 +94,15 @@ class AccountCreateForm(forms.Form):
     )
 
 
+class PasswordResetForm(forms.Form):
+    """An admin sets a new password for someone who forgot theirs."""
+
+    password = forms.CharField(
+        label=_("新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少8位，不能全是数字，不能太常见，也不能和用户名相近。"),
+    )
+
+
 class RoleGrantForm(forms.Form):
     login = forms.CharField(label=_("用户名或手机号"), max_length=150)
     role = forms.ChoiceField(label=_("角色"))

@@ -35,6 +35,7 @@ urlpatterns = [
     path("console/org/<orgpath:path>/-/roles/", console.roles, name="console_roles"),
     path("console/person/<int:pk>/", console.person_detail, name="console_person"),
     path("console/person/<int:pk>/account/", console.person_account_create, name="console_person_account"),
+    path("console/person/<int:pk>/password/", console.person_password_reset, name="console_person_password"),
     path("console/household/<int:pk>/", console.household_detail, name="console_household"),
     path("console/role/<int:pk>/revoke/", console.role_revoke, name="console_role_revoke"),
 ]

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from jifen.orgs.models import Person
 from jifen.orgs.privacy import PersonalDataGate
 from jifen.web import nav
+from jifen.web.labels import AUDIT_ACTIONS
 
 register = template.Library()
 
@@ -121,3 +122,9 @@ def navigation(context: template.Context) -> list[nav.Section]:
 def home_unit(context: template.Context) -> Any:
     request: HttpRequest | None = context.get("request")
     return nav.home_unit(request) if request is not None else None
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """An audit action's readable name (household and person histories)."""
+    return str(AUDIT_ACTIONS.get(action, action))

@@ -118,7 +118,7 @@ def test_household_detail_shows_members_history_and_changes(client, world):
     assert "张三" in members and "李梅" not in members
     past = page[page.index("已迁出"):page.index("变更记录")]
     assert "李梅" in past and "2026年3月1日" in past
-    assert "orgs.household_create" in page
+    assert "建户" in page and "成员迁出" not in page and "成员入户" in page
 
 
 @pytest.mark.django_db
@@ -128,3 +128,31 @@ def test_household_of_another_village_is_refused(client, world):
     assert client.get(reverse("console_household", args=[world.household.pk])).status_code == 200
     assert client.get(reverse("console_household", args=[world.outsider_household.pk])).status_code == 403
     assert client.get(reverse("console_person", args=[world.zhaoliu.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_admin_resets_a_forgotten_password(client, world):
+    from jifen.core.models import AuditEvent
+    from jifen.orgs.models import User
+
+    client.force_login(world.admin)
+    response = client.post(reverse("console_person_password", args=[world.zhangsan.pk]), {"password": "Shahe-New-2026"})
+    assert response.status_code == 302
+    assert User.objects.get(pk=world.member.pk).check_password("Shahe-New-2026")
+    assert AuditEvent.objects.filter(action="orgs.user_set_password", actor_id=world.admin.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_reset_changes_nothing(client, world):
+    from jifen.orgs.models import User
+    from jifen.orgs.testing import World
+
+    client.force_login(world.admin)
+    response = client.post(reverse("console_person_password", args=[world.zhangsan.pk]), {"password": "zhangsan"})
+    assert response.status_code == 422 and "密码不符合要求" in response.content.decode()
+    assert User.objects.get(pk=world.member.pk).check_password(World.PASSWORD)
+    assert client.post(reverse("console_person_password", args=[world.limei.pk]), {"password": "Shahe-New-2026"}).status_code == 404
+    orgs.role_binding_grant(actor=None, user=world.reviewer, org=world.quanshui, role=Role.ORG_ADMIN)
+    client.force_login(world.reviewer)
+    assert client.post(reverse("console_person_password", args=[world.zhangsan.pk]), {"password": "Shahe-New-2026"}).status_code == 403
+    assert User.objects.get(pk=world.member.pk).check_password(World.PASSWORD)

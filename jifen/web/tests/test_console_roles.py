@@ -99,3 +99,31 @@ def test_an_org_admin_cannot_revoke_a_platform_admin(client, world):
     assert response.status_code == 403 and "不能撤销高于自己的角色" in response.content.decode()
     platform.refresh_from_db()
     assert platform.is_active is True
+
+
+@pytest.mark.django_db
+def test_the_roles_list_costs_the_same_queries_for_many_bindings(client, world, django_assert_num_queries):
+    client.force_login(world.admin)
+    url = reverse("console_roles", args=["demo/zhangji"])
+    client.get(url)
+    with django_assert_num_queries(7):
+        client.get(url)
+    for i in range(10):
+        user = orgs.user_create(actor=None, username=f"helper{i}")
+        orgs.role_binding_grant(actor=None, user=user, org=world.shahe_grid2, role=Role.RECORDER, points_limit=5)
+    with django_assert_num_queries(7):
+        page = client.get(url).content.decode()
+    assert page.count("helper") == 10
+
+
+@pytest.mark.django_db
+def test_the_org_page_costs_a_fixed_number_of_queries(client, world, django_assert_num_queries):
+    client.force_login(world.admin)
+    url = reverse("console_org", args=["demo/zhangji"])
+    client.get(url)
+    with django_assert_num_queries(12):
+        client.get(url)
+    for i in range(5):
+        orgs.org_unit_create(actor=None, parent=world.township, code=f"v{i}", name=f"新村{i}", kind="village")
+    with django_assert_num_queries(12):
+        client.get(url)

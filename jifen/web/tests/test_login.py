@@ -86,3 +86,18 @@ def test_repeated_failures_show_our_lockout_page_in_the_readers_language(world):
         client.cookies.load({"django_language": "en"})
         page = client.post(reverse("login"), {"username": "zhangsan", "password": "wrong"}).content.decode()
         assert "Sign-in temporarily locked" in page and "Please try again in 30 minutes." in page
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_failures_by_mobile_and_by_username_count_against_one_lock(world):
+    with override_settings(AXES_ENABLED=True, AXES_FAILURE_LIMIT=3):
+        client = Client()
+        for login in ("13800000001", "zhangsan"):
+            assert client.post(reverse("login"), {"username": login, "password": "wrong"}).status_code == 200
+        response = client.post(reverse("login"), {"username": "13800000001", "password": "wrong"})
+        assert response.status_code == 429
+        response = client.post(reverse("login"), {"username": "zhangsan", "password": World.PASSWORD})
+        assert response.status_code == 429 and not signed_in_user(client).is_authenticated
+        # Someone else's account is not locked by it.
+        response = client.post(reverse("login"), {"username": "wangwu", "password": World.PASSWORD})
+        assert response.status_code == 302

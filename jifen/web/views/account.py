@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jifen.core.errors import JifenError
+from jifen.orgs import selectors
 from jifen.orgs import services as orgs
 from jifen.orgs.selectors import person_current_household
 from jifen.web import nav
@@ -37,6 +38,16 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None = No
     cool_off = get_cool_off(request)
     minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
     return render(request, "web/account/locked_out.html", {"minutes": minutes}, status=429)
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """The account a sign-in attempt is for, so that failures by mobile number and by username
+    count against the same lock (otherwise switching between them would double the tries)."""
+    login = ((credentials or {}).get("username") or request.POST.get("username") or "").strip()
+    try:
+        return selectors.user_by_login(login).get_username()
+    except JifenError:
+        return login
 
 
 @login_required

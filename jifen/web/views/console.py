@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jifen.core.errors import JifenError, PermissionDenied
+from jifen.core.errors import JifenError, NotFound, PermissionDenied
 from jifen.core.models import AuditEvent
 from jifen.orgs import selectors
 from jifen.orgs import services as orgs
@@ -33,6 +33,7 @@ from jifen.web.forms import (
     AccountCreateForm,
     OrgUnitCreateForm,
     OrgUnitMoveForm,
+    PasswordResetForm,
     RoleGrantForm,
     add_service_error,
 )
@@ -151,10 +152,12 @@ def people(request: HttpRequest, path: str) -> HttpResponse:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.select_related("org", "org__kind"), pk=pk)
     require_org_admin(request, person.org)
-    return render(request, "web/console/person_detail.html", _person_context(person, AccountCreateForm()))
+    return render(request, "web/console/person_detail.html", _person_context(person))
 
 
-def _person_context(person: Person, account_form: AccountCreateForm) -> dict[str, object]:
+def _person_context(
+    person: Person, account_form: AccountCreateForm | None = None, reset_form: PasswordResetForm | None = None
+) -> dict[str, object]:
     user = getattr(person, "user", None)
     return {
         "person": person,
@@ -164,7 +167,8 @@ def _person_context(person: Person, account_form: AccountCreateForm) -> dict[str
         "employment": getattr(person, "employment", None),
         "account": user,
         "bindings": selectors.role_bindings_of(user=user) if user else [],
-        "account_form": account_form,
+        "account_form": account_form or AccountCreateForm(),
+        "reset_form": reset_form or PasswordResetForm(),
     }
 
 
@@ -186,7 +190,27 @@ def person_account_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已为%(name)s开通账户「%(username)s」。") % {"name": person.name, "username": user.username})
             return redirect("console_person", pk=person.pk)
     person.refresh_from_db()
-    return render(request, "web/console/person_detail.html", _person_context(person, form), status=422)
+    return render(request, "web/console/person_detail.html", _person_context(person, account_form=form), status=422)
+
+
+@login_required
+@require_POST
+def person_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person.objects.select_related("org", "org__kind", "user"), pk=pk)
+    require_org_admin(request, person.org)
+    user = getattr(person, "user", None)
+    if user is None:
+        raise NotFound("此人尚未开通账户", "this person has no account", code="no_account")
+    form = PasswordResetForm(request.POST)
+    if form.is_valid():
+        try:
+            orgs.user_set_password(actor=request.user, user=user, password=form.cleaned_data["password"])
+        except JifenError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("已为%(name)s重设密码，请当面告知本人。") % {"name": person.name})
+            return redirect("console_person", pk=person.pk)
+    return render(request, "web/console/person_detail.html", _person_context(person, reset_form=form), status=422)
 
 
 @login_required
