@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-# Titles that only a household can hold, and titles only a party member can hold.
+# Titles only a household can hold, only a party member can hold, and only a person can hold.
 HOUSEHOLD_TITLES = frozenset(
     {"十星级文明户", "最美家庭", "五好文明家庭", "美丽庭院", "文明家庭", "平安家庭", "卫生清洁户"}
 )
 PARTY_TITLES = frozenset({"五星党员", "最美党员", "优秀党员"})
+PERSON_TITLES = frozenset({"最美村官（网格员、保洁员）", "最美儿媳（公婆、女儿）", "道德模范", "劳动模范", "创业模范", "十大读书人物"})
 
 
 @dataclass(frozen=True)
@@ -198,12 +199,14 @@ def quota(candidates: Sequence[Candidate], *, min_share: Decimal, title: str) ->
 
 
 def titles_for(kind: str, titles: Sequence[str], *, party_member: bool = False) -> list[str]:
-    """The titles a subject of `kind` can hold: household titles for households, party titles for members."""
+    """The titles a subject of `kind` can hold: household titles for households, party titles for members …"""
     out = []
     for title in titles:
         if title in HOUSEHOLD_TITLES and kind != "household":
             continue
         if title in PARTY_TITLES and not (kind == "person" and party_member):
+            continue
+        if title in PERSON_TITLES and kind != "person":
             continue
         out.append(title)
     return out

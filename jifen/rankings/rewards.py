@@ -320,10 +320,9 @@ def honour_award(*, scheme: Scheme, subject: Subject, title: str, period: str, a
         )
     kind_ok = rr.titles_for(subject.kind, [title], party_member=PartyMembership.objects.filter(person__subject=subject).exists())
     if not kind_ok:
-        zh = "家庭户" if title in rr.HOUSEHOLD_TITLES else "党员"
+        zh, en = ("家庭户", "households") if title in rr.HOUSEHOLD_TITLES else ("党员", "party members") if title in rr.PARTY_TITLES else ("个人", "persons")
         raise InvalidInput(
-            f"「{title}」只授予{zh}，「{subject.name}」不是", f"{title!r} is only for {'households' if zh == '家庭户' else 'party members'}",
-            code="honour_wrong_subject",
+            f"「{title}」只授予{zh}，「{subject.name}」不是", f"{title!r} is only for {en}", code="honour_wrong_subject",
         )
     settings = scheme_settings(scheme)
     rule_index = next(

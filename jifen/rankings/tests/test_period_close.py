@@ -9,7 +9,15 @@ from jifen.ledger.services import account_for
 from jifen.ledger.testing import ledger_snapshot
 from jifen.rankings.closing import period_close, zero_or_negative_list
 from jifen.rankings.models import PeriodClose
-from jifen.rankings.tests.rewards_helpers import adopt, assert_ledger_clean, employee, frozen, give, local, unit
+from jifen.rankings.tests.rewards_helpers import (
+    adopt,
+    assert_ledger_clean,
+    employee,
+    frozen,
+    give,
+    local,
+    unit,
+)
 
 
 @pytest.fixture
