@@ -1,0 +1,151 @@
+"""Reads of claims, notices, evidence and vetoes, scoped to who is asking.
+
+`veto_active` is the one selector the market and the rankings call to know whether a subject
+is barred (篇7 一票否决); keep its name and signature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from jifen.claims import caps
+from jifen.claims.authz import RECORDER_UP, own_subject_ids, signed_in
+from jifen.claims.models import (
+    Claim,
+    ClaimEvent,
+    ClaimState,
+    Evidence,
+    Notice,
+    NoticeAmendment,
+    NoticeEntry,
+    Objection,
+    Veto,
+)
+from jifen.orgs.models import Subject
+from jifen.orgs.privacy import mask_mobile
+from jifen.orgs.selectors import Access, access_for
+from jifen.rules.models import Scheme
+
+CLAIM_RELATED = ("scheme", "subject", "subject__org", "item_version", "item", "declared_by", "approved_by", "meeting")
+
+
+def _access(user: Any) -> Access:
+    return user if isinstance(user, Access) else access_for(user)
+
+
+def claims_visible_to(*, user: Any) -> QuerySet[Claim]:
+    """Staff (recorder and above) see the claims of their subtrees; anyone signed in sees claims
+    about themself, their household or a unit they run, and those they declared."""
+    access = _access(user)
+    if access.user is None:
+        return Claim.objects.none()
+    condition = access.org_q(RECORDER_UP, "subject__org__path") | Q(subject_id__in=own_subject_ids(access.user)) | Q(
+        declared_by=access.user
+    )
+    return Claim.objects.filter(condition).select_related(*CLAIM_RELATED)
+
+
+def claim_visible_to(*, user: Any, claim: Claim) -> bool:
+    return claims_visible_to(user=user).filter(pk=claim.pk).exists()
+
+
+def evidence_visible_to(*, user: Any, evidence: Evidence) -> bool:
+    """Whether `user` may be served this photo: its uploader, or someone who may see a claim it belongs to."""
+    if not signed_in(getattr(user, "user", user)):
+        return False
+    access = _access(user)
+    if evidence.uploaded_by_id is not None and evidence.uploaded_by_id == access.user.pk:
+        return True
+    return claims_visible_to(user=access).filter(evidence_links__evidence=evidence).exists()
+
+
+def claim_evidence(*, claim: Claim) -> QuerySet[Evidence]:
+    return Evidence.objects.filter(claim_links__claim=claim).order_by("claim_links__order", "claim_links__id")
+
+
+def claim_history(*, claim: Claim) -> QuerySet[ClaimEvent]:
+    """Every state change of the claim, oldest first: who, when, from → to, why."""
+    return ClaimEvent.objects.filter(claim=claim).select_related("actor").order_by("at", "id")
+
+
+def claims_awaiting_pre_review(*, user: Any) -> QuerySet[Claim]:
+    """Declared claims in the recorder's units, without those about the recorder's own household."""
+    access = _access(user)
+    if access.user is None:
+        return Claim.objects.none()
+    return (
+        Claim.objects.filter(access.org_q(RECORDER_UP, "subject__org__path"), state=ClaimState.DECLARED)
+        .exclude(subject_id__in=own_subject_ids(access.user))
+        .select_related(*CLAIM_RELATED)
+        .order_by("declared_at", "pk")
+    )
+
+
+def claims_awaiting_review(*, user: Any, scheme: Scheme | None = None) -> QuerySet[Claim]:
+    """Pre-approved claims awaiting the committee in the reviewer's units (the meeting's agenda)."""
+    from jifen.claims.authz import REVIEWER_UP
+
+    access = _access(user)
+    if access.user is None:
+        return Claim.objects.none()
+    qs = Claim.objects.filter(access.org_q(REVIEWER_UP, "subject__org__path"), state=ClaimState.PRE_APPROVED)
+    if scheme is not None:
+        qs = qs.filter(scheme=scheme)
+    return qs.exclude(subject_id__in=own_subject_ids(access.user)).select_related(*CLAIM_RELATED).order_by("occurred_at", "pk")
+
+
+def veto_active(*, scheme: Scheme, subject: Subject, on: dt.date | dt.datetime) -> Veto | None:
+    """The veto barring `subject` in `scheme` on `on` (a date, or a time read in the scheme's zone), if any.
+
+    While it is active the subject keeps earning points but is barred from what `veto.bars`
+    lists (redemption, rewards, honours); check `veto.bars_what("redemption")`.
+    """
+    day = caps.local_date(scheme, on) if isinstance(on, dt.datetime) else on
+    return (
+        Veto.objects.filter(scheme=scheme, subject=subject, lifted_at__isnull=True, starts_on__lte=day, ends_on__gte=day)
+        .order_by("-ends_on", "-pk")
+        .first()
+    )
+
+
+def notices_for(*, scheme: Scheme) -> QuerySet[Notice]:
+    return Notice.objects.filter(scheme=scheme).select_related("org").order_by("-published_at", "-pk")
+
+
+def notice_entries(*, notice: Notice) -> QuerySet[NoticeEntry]:
+    """The lines of a notice as published now (amended points and revoked lines included), for the notice board."""
+    return (
+        NoticeEntry.objects.filter(notice=notice)
+        .select_related("claim", "claim__subject", "claim__item_version")
+        .order_by("claim__subject__name", "claim__occurred_at", "pk")
+    )
+
+
+def notice_amendments(*, notice: Notice) -> QuerySet[NoticeAmendment]:
+    return NoticeAmendment.objects.filter(notice=notice).select_related("entry__claim__subject", "actor").order_by("revision", "pk")
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the public sees that someone objected, not who."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def objections_public(*, notice: Notice) -> list[dict[str, Any]]:
+    """Objections to a notice as the public may see them: the objector's name and phone masked."""
+    rows = Objection.objects.filter(notice=notice).select_related("filed_by__person").order_by("filed_at", "pk")
+    out = []
+    for row in rows:
+        name = row.name or (row.filed_by.person.name if row.filed_by and row.filed_by.person else "")
+        out.append(
+            {
+                "claim": row.claim_id, "filed_at": row.filed_at, "name": mask_name(name), "phone": mask_mobile(row.phone),
+                "reason": row.reason, "status": row.status, "resolution": row.resolution,
+            }
+        )
+    return out
