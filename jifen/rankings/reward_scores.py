@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, Sum
 
+from jifen.claims.models import Veto
 from jifen.core.errors import InvalidInput
 from jifen.ledger.models import Account, Balance
 from jifen.ledger.periods import buckets_between
@@ -90,10 +91,6 @@ def vetoes_on(*, scheme: Scheme, on: dt.date, bar: str | None = None) -> dict[in
     """
     veto = scheme_settings(scheme).veto
     if veto is None or not veto.enabled:
-        return {}
-    try:
-        from jifen.claims.models import Veto
-    except ImportError:  # the claims app has no vetoes yet: nobody is barred
         return {}
     rows = Veto.objects.filter(
         scheme=scheme, lifted_at__isnull=True, starts_on__lte=on, ends_on__gte=on
