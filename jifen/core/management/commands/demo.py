@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jifen.core.context import RequestContext, acting
@@ -20,6 +21,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from jifen.orgs.models import OrgUnit
 
+        # A fresh data directory has no tables yet; `jifen demo` should work there on its own.
+        call_command("migrate", interactive=False, verbosity=0)
         if OrgUnit.objects.exists():
             raise CommandError("数据库已有组织数据，演示数据只能载入空库 / the database already has org units; the demo loads into an empty database only")
         ctx = DemoContext(size=options["size"], seed=options["seed"], stdout=self.stdout)
