@@ -14,6 +14,9 @@ from jifen.conf import env_bool, env_int, env_list, env_str, parse_database_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("JIFEN_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+# The SQLite file lives here, and SQLite will not create its directory (also when the secret
+# key comes from the environment and nothing else would create it).
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:

@@ -604,6 +604,12 @@ def accounts_bulk_create(*, actor: Any, accounts: list[AccountSpec], password: s
     for spec in accounts:
         if spec.role not in Role.values:
             raise field_error("role", "角色无效", "unknown role")
+    person_ids = [spec.person.pk for spec in accounts if spec.person is not None]
+    if len(set(person_ids)) != len(person_ids):
+        raise Conflict("同一批中有人重复开了账号", "the batch gives someone two accounts", code="duplicate_account")
+    for start in range(0, len(person_ids), _BULK):
+        if User.objects.filter(person_id__in=person_ids[start : start + _BULK]).exists():
+            raise Conflict("其中有人已有账号", "someone in the batch already has an account", code="duplicate_account")
     hashed = make_password(password)
     users = [
         User(
