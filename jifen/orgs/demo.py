@@ -16,7 +16,7 @@ Keys left in `ctx.data` for later demo steps:
 - `today` (date), `password` (str, every demo account's password)
 - `root` (the county), `townships`, `villages` (villages and communities), `communities`,
   `grids`, `groups` (villager groups): lists of OrgUnit
-- `party_committees`, `branches` (party branches): lists of OrgUnit
+- `party_committees`, `party_branches` (also as `branches`): lists of OrgUnit
 - `company` (OrgUnit), `teams` (its teams), `mine`, `mine_units`, `school`,
   `subject_groups`, `grade_groups`
 - `users`: {role: [User]} for platform_admin, org_admin, reviewer, recorder, shopkeeper, member
@@ -284,6 +284,7 @@ class _Builder:
         for user, spec in zip(users, self.accounts, strict=True):
             by_role[spec.role].append(user)
         self.counts["accounts"] = len(users)
+        self.data["party_branches"] = self.data["branches"]
         self.data["users"] = by_role
         self.data["admin"] = by_role[Role.PLATFORM_ADMIN][0]
         self.data["counts"] = dict(self.counts)
