@@ -707,17 +707,17 @@ class _Planner:
 # --- the entry points ------------------------------------------------------------------------
 
 
-def _require_admin(actor: Any, org: OrgUnit) -> None:
-    # The CLI runs as the operator (actor None); web callers must administer the unit.
-    if actor is not None and not user_has_role(user=actor, org=org, roles=[Role.ORG_ADMIN]):
-        raise PermissionDenied("只有本单位的组织管理员可以导入或导出人员", "only an org admin of this unit may import or export people")
+def _require_role(actor: Any, org: OrgUnit, roles: list[str], zh: str, en: str) -> None:
+    # The CLI runs as the operator (actor None); web callers need a role over the unit.
+    if actor is not None and not user_has_role(user=actor, org=org, roles=roles):
+        raise PermissionDenied(zh, en)
 
 
 def people_import(
     *, actor: Any, org: OrgUnit, source: Path | str | IO[bytes], dry_run: bool = False, file_name: str = ""
 ) -> PeopleImportReport:
     """Check a people file row by row; write it all (or with dry_run, nothing) if every row is good."""
-    _require_admin(actor, org)
+    _require_role(actor, org, [Role.ORG_ADMIN], "只有本单位的组织管理员可以导入人员", "only an org admin of this unit may import people")
     report = PeopleImportReport(kind="people", dry_run=dry_run)
     records = read_rows(source, COLUMNS, report)
     report.rows = len(records)
@@ -812,9 +812,15 @@ def people_rows(*, org: OrgUnit, unmasked: bool) -> list[list[Any]]:
 def people_export(*, actor: Any, org: OrgUnit, destination: Path | str | IO[bytes], unmasked: bool = False) -> int:
     """Write the people of `org` in the import layout; ID and mobile numbers masked unless asked.
 
-    Every export of personal data is audited, with whether it was masked.
+    Reviewers may export masked lists; full ID and mobile numbers need an org admin (the same
+    people `can_see_personal_data` lets see them). Every export is audited, with whether it was masked.
     """
-    _require_admin(actor, org)
+    if unmasked:
+        _require_role(actor, org, [Role.ORG_ADMIN], "只有本单位的组织管理员可以导出完整身份证号和手机号",
+                      "only an org admin of this unit may export full ID and mobile numbers")
+    else:
+        _require_role(actor, org, [Role.REVIEWER, Role.ORG_ADMIN], "只有本单位的审核人或组织管理员可以导出人员",
+                      "only a reviewer or org admin of this unit may export people")
     rows = people_rows(org=org, unmasked=unmasked)
     write_workbook(destination, [("人员", COLUMNS, rows)])
     name = Path(destination).name if isinstance(destination, str | Path) else ""

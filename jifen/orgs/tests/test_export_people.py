@@ -139,9 +139,17 @@ def test_a_masked_export_cannot_be_imported_as_new_people(world, units):
 
 
 @pytest.mark.django_db
-def test_only_an_org_admin_may_export(world, units):
+def test_a_reviewer_may_export_masked_only_and_a_recorder_not_at_all(world, units):
     before = AuditEvent.objects.count()
     with pytest.raises(PermissionDenied):
-        people_export(actor=world.reviewer, org=world.shahe, destination=io.BytesIO())
+        people_export(actor=world.reviewer, org=world.shahe, destination=io.BytesIO(), unmasked=True)
+    with pytest.raises(PermissionDenied):
+        people_export(actor=world.recorder, org=world.shahe_grid1, destination=io.BytesIO())
+    with pytest.raises(PermissionDenied):
+        people_export(actor=world.reviewer, org=world.quanshui, destination=io.BytesIO())
     assert AuditEvent.objects.count() == before
-    assert people_export(actor=world.admin, org=world.shahe, destination=io.BytesIO()) == 5
+    assert people_export(actor=world.reviewer, org=world.shahe, destination=io.BytesIO()) == 5
+    assert people_export(actor=world.admin, org=world.shahe, destination=io.BytesIO(), unmasked=True) == 5
+    assert list(AuditEvent.objects.filter(action="orgs.people_export").values_list("actor_id", "after__unmasked")) == [
+        (world.admin.pk, True), (world.reviewer.pk, False),
+    ]
