@@ -1,0 +1,262 @@
+"""Walk every operation of /api/v1/openapi.json as someone who must not see the target.
+
+Village B (泉水河村) and a neighbouring household in village A (沙河村) are seeded with canary
+personal data. Each caller calls every operation with every id parameter — in the path, the
+query and the body — pointing at objects they must not reach. Every such call must answer 403
+or 404, change nothing, and no response of any call may contain a canary value.
+
+The harness is generic: a new operation is covered as soon as it is in the OpenAPI document.
+One whose parameters it cannot fill fails the test until TARGETS or VALUES below learn them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from jifen.api.services import api_token_create
+from jifen.core.models import AuditEvent
+from jifen.orgs import services
+from jifen.orgs.models import Role
+from jifen.orgs.testing import make_id_number
+
+# Which kind of object an id parameter names, wherever it appears.
+TARGETS = {
+    "org_id": "org", "parent_id": "org", "new_parent_id": "org", "village_id": "org",
+    "person_id": "person", "head_id": "person", "contact_id": "person",
+    "household_id": "household", "unit_id": "unit", "binding_id": "binding",
+    "user_id": "user", "token_id": "token", "actor_id": "user",
+}
+# Values for required body fields that are not ids (enums take their first value).
+VALUES = {"name": "越界探测", "code": "probe", "kind": "grid", "number": "PROBE-1", "relation": "子"}
+
+
+@dataclass
+class Targets:
+    objects: dict[str, int]
+    canaries: list[str] = field(default_factory=list)
+
+
+def seed_village_b(world) -> Targets:
+    person = services.person_create(
+        actor=None, org=world.quanshui_grid1, name="金丝雀乙", id_number=make_id_number("110101", "19770707", 71, True),
+        mobile="13377777771", address="泉水河金丝雀路1号",
+    )
+    household = services.household_create(
+        actor=None, village=world.quanshui, org=world.quanshui_grid1, number="QS-CANARY", head=person, address="金丝雀户地址乙"
+    )
+    unit = services.unit_create(actor=None, org=world.quanshui, name="金丝雀商店乙", phone="13377777772", contact=person)
+    user = services.user_create(actor=None, username="canary_b", person=person)
+    binding = services.role_binding_grant(actor=None, user=user, org=world.quanshui, role=Role.ORG_ADMIN, points_limit=10)
+    token, _ = api_token_create(actor=user, user=user, name="金丝雀令牌乙")
+    return Targets(
+        objects={"org": world.quanshui.pk, "person": person.pk, "household": household.pk, "unit": unit.pk,
+                 "binding": binding.pk, "user": user.pk, "token": token.pk},
+        canaries=["金丝雀乙", person.id_number, "13377777771", "13377777772", "QS-CANARY", "金丝雀户地址乙",
+                  "泉水河金丝雀路1号", "金丝雀商店乙", "金丝雀令牌乙", "canary_b", token.prefix],
+    )
+
+
+def seed_neighbour_household(world) -> Targets:
+    """Another household in the member's own village and grid."""
+    person = services.person_create(
+        actor=None, org=world.shahe_grid1, name="金丝雀甲", id_number=make_id_number("110101", "19660606", 61, False),
+        mobile="13366666661", address="沙河金丝雀巷2号",
+    )
+    household = services.household_create(
+        actor=None, village=world.shahe, org=world.shahe_grid1, number="SH-CANARY", head=person, address="金丝雀户地址甲"
+    )
+    unit = services.unit_create(actor=None, org=world.shahe_grid1, name="金丝雀商店甲", phone="13366666662", contact=person)
+    user = services.user_create(actor=None, username="canary_a", person=person)
+    binding = services.role_binding_grant(actor=None, user=user, org=world.shahe, role=Role.MEMBER)
+    token, _ = api_token_create(actor=user, user=user, name="金丝雀令牌甲")
+    return Targets(
+        objects={"person": person.pk, "household": household.pk, "unit": unit.pk, "binding": binding.pk,
+                 "user": user.pk, "token": token.pk},
+        canaries=["金丝雀甲", person.id_number, "13366666661", "13366666662", "SH-CANARY", "金丝雀户地址甲",
+                  "沙河金丝雀巷2号", "金丝雀商店甲", "金丝雀令牌甲", "canary_a", token.prefix],
+    )
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield method.upper(), path, operation
+
+
+def resolve(schema, node):
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def enum_of(node):
+    if "enum" in node:
+        return node["enum"]
+    for option in node.get("anyOf", []):
+        if "enum" in option:
+            return option["enum"]
+    return None
+
+
+class CannotFill(Exception):
+    pass
+
+
+def build_request(schema, method, path, operation, targets: Targets, *, query_refs=None):
+    """(url, query, body, refs_used) for one call; raises CannotFill for unknown parameters.
+
+    Path and body ids always point at the targets; query ids only those named in `query_refs`
+    (None: all of them).
+    """
+    refs = 0
+    url = path
+    query = {}
+    for parameter in operation.get("parameters", []):
+        name, where = parameter["name"], parameter["in"]
+        kind = TARGETS.get(name)
+        if where == "path":
+            if kind is None:
+                raise CannotFill(f"{method} {path}: path parameter {name!r} is not in TARGETS")
+            url = url.replace("{" + name + "}", str(targets.objects[kind]))
+            refs += 1
+        elif where == "query":
+            if kind is not None and kind in targets.objects and (query_refs is None or name in query_refs):
+                query[name] = targets.objects[kind]
+                refs += 1
+            elif parameter.get("required"):
+                raise CannotFill(f"{method} {path}: required query parameter {name!r} is unknown")
+    body = None
+    if "requestBody" in operation:
+        node = resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])
+        body = {}
+        for name, prop in node.get("properties", {}).items():
+            kind = TARGETS.get(name)
+            if kind is not None and kind in targets.objects:
+                body[name] = targets.objects[kind]
+                refs += 1
+            elif name in node.get("required", []):
+                choices = enum_of(prop)
+                if choices:
+                    body[name] = choices[0]
+                elif name in VALUES:
+                    body[name] = VALUES[name]
+                else:
+                    raise CannotFill(f"{method} {path}: required body field {name!r} is not in VALUES")
+    return url, query, body, refs
+
+
+def call(client, method, url, query, body):
+    extra = {}
+    if method in {"POST", "PUT", "PATCH", "DELETE"}:
+        extra["HTTP_IDEMPOTENCY_KEY"] = uuid.uuid4().hex
+    if method == "GET":
+        return client.get(url, query, **extra)
+    return client.generic(method, url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""),
+                          json.dumps(body or {}), content_type="application/json", **extra)
+
+
+def walk(caller, targets: Targets, *, anonymous=False):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-CN")
+    if not anonymous:
+        _, secret = api_token_create(actor=caller, user=caller, name="probe")
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    schema = Client().get("/api/v1/openapi.json").json()
+    problems, walked = [], 0
+    for method, path, operation in operations(schema):
+        parameters = operation.get("parameters", [])
+        if any(p["in"] == "path" for p in parameters):
+            variants = [None]
+        else:
+            # The unfiltered call (a list must not leak either), then each id filter on its own.
+            variants = [()] + [(p["name"],) for p in parameters if p["in"] == "query" and p["name"] in TARGETS]
+        for query_refs in variants:
+            try:
+                url, query, body, refs = build_request(schema, method, path, operation, targets, query_refs=query_refs)
+            except CannotFill as exc:
+                problems.append(str(exc))
+                continue
+            audit_rows = AuditEvent.objects.count()
+            response = call(client, method, url, query, body)
+            walked += 1
+            text = json.dumps(json.loads(response.content), ensure_ascii=False) if response.content else ""
+            where = f"{method} {url} {query or ''} {body or ''} → {response.status_code}"
+            if response.status_code >= 500:
+                problems.append(f"server error: {where}")
+            leaked = [c for c in targets.canaries if c in text]
+            if leaked:
+                problems.append(f"leaked {leaked}: {where}")
+            if anonymous and operation.get("security") and response.status_code != 401:
+                problems.append(f"not 401 without credentials: {where}")
+            only_filters = method == "GET" and not body and url == path
+            data = json.loads(response.content) if response.content else None
+            empty_page = response.status_code == 200 and only_filters and isinstance(data, dict) and data.get("total") == 0
+            if refs and response.status_code not in (403, 404) and not empty_page and not anonymous:
+                problems.append(f"reached a forbidden object: {where}")
+            if refs and AuditEvent.objects.count() != audit_rows:
+                problems.append(f"wrote something: {where}")
+    return walked, problems
+
+
+@pytest.fixture
+def village_b(world):
+    return seed_village_b(world)
+
+
+@pytest.fixture
+def neighbour(world):
+    return seed_neighbour_household(world)
+
+
+def village_a_staff(world, role):
+    user = services.user_create(actor=None, username=f"shahe_{role}")
+    services.role_binding_grant(actor=None, user=user, org=world.shahe, role=role, points_limit=100)
+    return user
+
+
+@pytest.mark.parametrize("role", [Role.ORG_ADMIN, Role.REVIEWER, Role.RECORDER, Role.SHOPKEEPER])
+def test_village_a_staff_reach_nothing_of_village_b(world, village_b, role):
+    walked, problems = walk(village_a_staff(world, role), village_b)
+    assert problems == []
+    assert walked >= 30
+
+
+def test_a_member_reaches_nothing_of_another_household(world, village_b, neighbour):
+    # Household objects point at the neighbour in the member's own grid; org ids at village B.
+    targets = Targets(objects={**neighbour.objects, "org": village_b.objects["org"]},
+                      canaries=neighbour.canaries + village_b.canaries)
+    walked, problems = walk(world.member, targets)
+    assert problems == []
+    assert walked >= 30
+
+
+def test_without_credentials_nothing_answers_but_401(world, village_b, neighbour):
+    targets = Targets(objects=village_b.objects, canaries=village_b.canaries + neighbour.canaries)
+    walked, problems = walk(None, targets, anonymous=True)
+    assert problems == []
+    assert walked >= 30
+
+
+def test_the_harness_refuses_an_operation_it_cannot_fill():
+    schema = {"paths": {}, "components": {"schemas": {}}}
+    operation = {"parameters": [{"name": "claim_id", "in": "path", "required": True}]}
+    with pytest.raises(CannotFill, match="claim_id"):
+        build_request(schema, "GET", "/api/v1/claims/{claim_id}", operation, Targets(objects={}))
+    operation = {"requestBody": {"content": {"application/json": {"schema": {"properties": {"amount": {}}, "required": ["amount"]}}}}}
+    with pytest.raises(CannotFill, match="amount"):
+        build_request(schema, "POST", "/api/v1/claims", operation, Targets(objects={}))
+
+
+def test_the_harness_catches_a_leak(world, village_b, monkeypatch):
+    """If a list forgot its scope, the walk must say so."""
+    from jifen.api.routers import orgs as orgs_router
+    from jifen.orgs.models import Person
+
+    monkeypatch.setattr(orgs_router, "people_visible_to", lambda access: Person.objects.select_related("org"))
+    _, problems = walk(village_a_staff(world, Role.REVIEWER), village_b)
+    assert any(p.startswith("leaked") and "/api/v1/people" in p for p in problems)
+    assert any(p.startswith("reached a forbidden object") and "/api/v1/people/" in p for p in problems)
