@@ -27,5 +27,9 @@ def pytest_collection_modifyitems(items):
     # kinds …) included; have each one restore them, whatever order xdist runs tests in.
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
-            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
+        kwargs = dict(marker.kwargs) if marker else {}
+        fixtures = getattr(item, "fixturenames", ())
+        if "live_server" in fixtures or "transactional_db" in fixtures:
+            kwargs["transaction"] = True
+        if kwargs.get("transaction") and not kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(**{**kwargs, "serialized_rollback": True}), append=False)

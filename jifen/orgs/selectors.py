@@ -350,6 +350,19 @@ def role_grant_refusal(*, access: Access, org: OrgUnit, role: str, points_limit:
     return None
 
 
+def role_revoke_refusal(*, access: Access, binding: RoleBinding) -> str | None:
+    """Why `access` may not revoke `binding` (None: they may): outside their subtree, above
+    their own role there, or their own binding (another admin must do that, so nobody locks
+    themself out by mistake)."""
+    if access.user is not None and binding.user_id == access.user.pk:
+        return "own_binding"
+    if not access.covers(binding.org.path, ADMIN_ROLES):
+        return "outside_subtree"
+    if ROLE_RANK[Role(binding.role)] > access.rank_over(binding.org.path):
+        return "role_above_own"
+    return None
+
+
 def user_administered_by(*, access: Access, user: Any) -> bool:
     """Whether `access` is an admin over every part of `user`: their person and every binding.
 

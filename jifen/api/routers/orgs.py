@@ -55,6 +55,7 @@ from jifen.orgs.selectors import (
     people_visible_to,
     role_bindings_visible_to,
     role_grant_refusal,
+    role_revoke_refusal,
     units_visible_to,
 )
 
@@ -371,6 +372,13 @@ _REFUSALS = {
 }
 
 
+_REVOKE_REFUSALS = {
+    "own_binding": ("不能撤销自己的角色，请其他管理员操作", "you cannot revoke your own role: ask another admin"),
+    "outside_subtree": ("只能撤销自己管理的组织内的角色", "you can revoke roles only inside units you administer"),
+    "role_above_own": ("不能撤销高于自己的角色", "you cannot revoke a role above your own"),
+}
+
+
 def _reachable_user(request: HttpRequest, user_id: int) -> User:
     """A user the caller administers some part of: their person, or a binding in the subtree."""
     scope = access(request)
@@ -407,8 +415,9 @@ def role_binding_revoke(request: HttpRequest, binding_id: Id) -> Any:
     scope = access(request)
     binding = visible(role_bindings_visible_to(access=scope), binding_id, what="角色", what_en="role binding")
     require_admin_over(request, binding.org)
-    refusal = role_grant_refusal(access=scope, org=binding.org, role=binding.role, points_limit=None)
+    refusal = role_revoke_refusal(access=scope, binding=binding)
     if refusal is not None:
-        raise PermissionDenied("不能撤销高于自己的角色", "you cannot revoke a role above your own", code=refusal)
+        zh, en = _REVOKE_REFUSALS[refusal]
+        raise PermissionDenied(zh, en, code=refusal)
     services.role_binding_revoke(actor=actor(request), binding=binding)
     return binding_out(RoleBinding.objects.select_related("org", "user").get(pk=binding.pk))

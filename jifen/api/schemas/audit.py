@@ -6,7 +6,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-from jifen.api.schemas.common import Id, In, Text, When
+from jifen.api.schemas.common import Id, QueryIn, Text, When
 
 
 class AuditOut(Schema):
@@ -25,7 +25,7 @@ class AuditOut(Schema):
     after: Any
 
 
-class AuditFilter(In):
+class AuditFilter(QueryIn):
     actor_id: Id | None = None
     action: Text(80) | None = Field(None, description="动作，结尾 * 表示前缀，如 orgs.* / action; a trailing * matches a prefix")
     object_type: Text(80) | None = Field(None, description="如 orgs.person / e.g. orgs.person")

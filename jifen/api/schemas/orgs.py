@@ -8,7 +8,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
-from jifen.api.schemas.common import Id, In, Text
+from jifen.api.schemas.common import Bool, Date, Id, In, Int, QueryIn, Text
 
 ORG_CODE = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
@@ -38,7 +38,7 @@ class OrgUnitOut(Schema):
     is_active: bool
 
 
-class OrgUnitFilter(In):
+class OrgUnitFilter(QueryIn):
     org_id: Id | None = Field(None, description="只看此组织及其下级 / within this unit's subtree")
     parent_id: Id | None = Field(None, description="只看此组织的直接下级 / direct children of this unit")
     kind: Text(32) | None = None
@@ -73,17 +73,17 @@ class PersonOut(Schema):
     personal_data_masked: bool
 
 
-class PersonFilter(In):
+class PersonFilter(QueryIn):
     org_id: Id | None = Field(None, description="只看此组织及其下级 / within this unit's subtree")
     q: Text(50) | None = Field(None, description="姓名包含 / name contains")
-    is_active: bool | None = None
+    is_active: Bool | None = None
 
 
 class PersonCreateIn(In):
     org_id: Id
     name: Text(50, 1)
     gender: Gender = ""
-    birth_date: dt.date | None = None
+    birth_date: Date | None = None
     id_number: str | None = Field(None, pattern=ID_NUMBER)
     mobile: str = Field("", pattern=MOBILE)
     address: Text(200) = ""
@@ -93,11 +93,11 @@ class PersonUpdateIn(In):
     org_id: Id | None = None
     name: Text(50, 1) | None = None
     gender: Gender | None = None
-    birth_date: dt.date | None = None
+    birth_date: Date | None = None
     id_number: str | None = Field(None, pattern=ID_NUMBER)
     mobile: str | None = Field(None, pattern=MOBILE)
     address: Text(200) | None = None
-    is_active: bool | None = None
+    is_active: Bool | None = None
 
 
 class HouseholdMemberOut(Schema):
@@ -124,7 +124,7 @@ class HouseholdDetailOut(HouseholdOut):
     members: list[HouseholdMemberOut]
 
 
-class HouseholdFilter(In):
+class HouseholdFilter(QueryIn):
     org_id: Id | None = Field(None, description="只看此组织及其下级 / within this unit's subtree")
     q: Text(32) | None = Field(None, description="户号包含 / number contains")
 
@@ -135,17 +135,17 @@ class HouseholdCreateIn(In):
     number: Text(32, 1)
     head_id: Id | None = None
     address: Text(200) = ""
-    joined_on: dt.date | None = None
+    joined_on: Date | None = None
 
 
 class HouseholdMemberAddIn(In):
     person_id: Id
     relation: Text(16, 1)
-    joined_on: dt.date | None = None
+    joined_on: Date | None = None
 
 
 class HouseholdMemberLeaveIn(In):
-    left_on: dt.date | None = None
+    left_on: Date | None = None
 
 
 class UnitOut(Schema):
@@ -160,7 +160,7 @@ class UnitOut(Schema):
     is_active: bool
 
 
-class UnitFilter(In):
+class UnitFilter(QueryIn):
     org_id: Id | None = None
     kind: UnitKind | None = None
     q: Text(100) | None = None
@@ -191,19 +191,19 @@ class RoleBindingOut(Schema):
     is_active: bool
 
 
-class RoleBindingFilter(In):
+class RoleBindingFilter(QueryIn):
     org_id: Id | None = None
     user_id: Id | None = None
     role: RoleName | None = None
-    is_active: bool | None = None
+    is_active: Bool | None = None
 
 
 class RoleBindingGrantIn(In):
     user_id: Id
     org_id: Id
     role: RoleName
-    points_limit: int | None = Field(None, ge=0, le=MAX_POINTS_LIMIT)
+    points_limit: Int(0, MAX_POINTS_LIMIT) | None = None
     title: Text(50) = ""
-    level: int = Field(0, ge=0, le=32767)
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
+    level: Int(0, 32767) = 0
+    valid_from: Date | None = None
+    valid_until: Date | None = None

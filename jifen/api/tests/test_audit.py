@@ -62,3 +62,18 @@ def test_the_audit_log_offers_no_way_to_change_it(as_user, world):
     for method in ("put", "patch", "delete", "post"):
         assert getattr(client, method)("/api/v1/audit", HTTP_IDEMPOTENCY_KEY="audit-key-1").status_code == 405
     assert AuditEvent.objects.count() == count
+
+
+def test_times_must_be_written_as_times(as_user, world):
+    # pydantic alone would read 0.5 as a Unix timestamp
+    for value in ("0.5", "1234567890", "2026-01-01"):
+        response = as_user(world.admin).get("/audit", {"until": value})
+        assert response.status_code == 422, value
+        assert response.json()["detail"][0]["field"] == "until"
+
+
+def test_far_off_years_read_as_the_ends_of_time(as_user, world):
+    client = as_user(world.admin)
+    everything = client.get("/audit", {"limit": 1}).json()["total"]
+    assert client.get("/audit", {"since": "0001-01-01T00:00:00+05:00", "limit": 1}).json()["total"] == everything
+    assert client.get("/audit", {"until": "9999-12-31T23:59:59-14:00", "limit": 1}).json()["total"] == everything

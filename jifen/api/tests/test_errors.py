@@ -106,3 +106,25 @@ def test_every_authenticated_operation_documents_the_error_body(db, status):
             assert response is not None, (method, path, status)
             assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
     assert schema["components"]["schemas"]["ErrorOut"]["required"] == ["code", "message"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("points_limit", True), ("points_limit", 1.0), ("level", "3"), ("valid_from", 0), ("valid_from", "2026-01-01T00:00")],
+)
+def test_loose_values_are_not_coerced(as_user, world, field, value):
+    from jifen.orgs.models import RoleBinding
+
+    before = RoleBinding.objects.count()
+    response = as_user(world.admin).post(
+        "/role-bindings", {"user_id": world.neighbour.pk, "org_id": world.shahe.pk, "role": "member", field: value}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == field
+    assert RoleBinding.objects.count() == before
+
+
+def test_booleans_in_queries_are_true_or_false(as_user, world):
+    client = as_user(world.admin)
+    assert client.get("/people", {"is_active": "true"}).status_code == 200
+    assert client.get("/people", {"is_active": "yes"}).status_code == 422

@@ -75,3 +75,12 @@ def test_list_is_scoped(as_user, world):
     assert admin_rows["total"] == 6
     own = as_user(world.member).get("/role-bindings").json()
     assert [(b["username"], b["role"]) for b in own["items"]] == [("zhangsan", "member")]
+
+
+def test_nobody_revokes_their_own_binding(as_user, world):
+    binding = RoleBinding.objects.get(user=world.admin)
+    response = as_user(world.admin).post(f"/role-bindings/{binding.pk}/revoke")
+    assert response.status_code == 403
+    assert response.json()["code"] == "own_binding"
+    binding.refresh_from_db()
+    assert binding.is_active is True

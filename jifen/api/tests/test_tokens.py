@@ -141,3 +141,13 @@ def test_another_users_token_is_not_found_under_my_tokens(as_user, world):
     assert as_user(world.member).post(f"/me/tokens/{token.pk}/revoke").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_a_token_may_expire_at_a_given_time(world):
+    response = create_via_session(session_client(world.member), expires_at="2030-01-01T08:00:00+08:00")
+    assert response.status_code == 201, response.content
+    token = ApiToken.objects.get(pk=response.json()["id"])
+    assert token.expires_at == dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    naive = create_via_session(session_client(world.member), key="token-key-9", expires_at="2030-01-01T08:00:00")
+    assert naive.status_code == 422
+    assert naive.json()["detail"] == [{"field": "expires_at", "message": "the expiry needs a time zone, e.g. +08:00"}]
