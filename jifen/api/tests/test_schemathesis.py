@@ -15,6 +15,7 @@ import sys
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -141,6 +142,10 @@ expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    reason="run once, on PostgreSQL (the stricter database); the in-process run above covers SQLite too",
+)
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_cli_all_phases_all_checks_against_a_live_server(live_server, tmp_path):
     """`st run --checks all` as CI would: examples, coverage, fuzzing and stateful phases.
