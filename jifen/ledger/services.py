@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -587,20 +588,24 @@ def transaction_reverse(
 def _prepare_lines(*, lines: Sequence[tuple[int, Points]], kind: str, scale: int) -> tuple[list[int], list[int]]:
     """Validate a batch's lines in a few C-speed passes; return (subject ids, units)."""
     try:
+        if set(map(len, lines)) - {2}:
+            raise TypeError
         subjects = [line[0] for line in lines]
         amounts = [line[1] for line in lines]
-        if any(len(line) != 2 for line in lines):
-            raise TypeError
     except (TypeError, IndexError, KeyError):
         raise InvalidInput(
             "每一行应为（主体编号, 积分）", "each line must be (subject_id, points)", code="bad_line"
         ) from None
     if not subjects:
         raise InvalidInput("批量入账没有任何行", "the batch has no lines", code="empty_batch")
-    if not all(type(s) is int for s in subjects):
+    # set(map(type, …)) runs at C speed; a million-line batch pays milliseconds here.
+    if set(map(type, subjects)) != {int}:
         bad = next(i for i, s in enumerate(subjects, 1) if type(s) is not int)
         raise InvalidInput(f"第 {bad} 行：主体编号无效", f"line {bad}: the subject id is not an integer", code="bad_line")
-    if scale == 0 and all(type(a) is int for a in amounts):
+    if min(subjects) < 1 or max(subjects) >= 2**63:
+        bad = next(i for i, s in enumerate(subjects, 1) if not 1 <= s < 2**63)
+        raise InvalidInput(f"第 {bad} 行：主体编号无效", f"line {bad}: no such subject id", code="bad_line")
+    if scale == 0 and set(map(type, amounts)) == {int}:
         units = amounts
     else:
         units = []
@@ -798,10 +803,9 @@ def postings_bulk(
         "bulk": kind, "counter": counter_account_kind, "source_type": source_type, "source_id": source_id,
         "item_version_id": item_version_id, "occurred_at": occurred_at.isoformat(), "reason": reason, "scope": scope,
     }
-    body = hashlib.sha256()
-    body.update(",".join(map(str, subjects)).encode())
-    body.update(b"|")
-    body.update(",".join(map(str, units)).encode())
+    # Units are below 10**15 and ids are BIGINT, so both fit signed 64-bit machine integers.
+    body = hashlib.sha256(array("q", subjects).tobytes())
+    body.update(array("q", units).tobytes())
     content_hash = _content_hash(header, body.digest())
     with db_transaction.atomic():
         return _postings_bulk(

@@ -101,6 +101,8 @@ def test_a_reversed_batch_frees_its_scope(world, scheme):
         ([], "empty_batch"),
         ([(1, 5, 6)], "bad_line"),
         ([("1", 5)], "bad_line"),
+        ([(-3, 5)], "bad_line"),
+        ([(2**70, 5)], "bad_line"),
         ([(1, 5.0)], "float_amount"),
         ([(1, 0)], "zero_amount"),
         ([(1, -5)], "bad_sign"),
