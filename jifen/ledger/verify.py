@@ -279,24 +279,52 @@ class _Verifier:
         """Every stored balance row against the sum of its postings. Returns the bad cells."""
         where_p, params_p = self.account_filter("account_id")
         where_s, params_s = self.account_filter("account_id")
+        where_join, _ = self.account_filter("s.account_id")
         self.report.balances = self.rows(
             f"SELECT COUNT(*) FROM ledger_balance WHERE 1 = 1{where_s}", params_s
         )[0][0]
-        bad = self.rows(
-            f"""
-            SELECT COALESCE(s.bucket, r.bucket), COALESCE(s.account_id, r.account_id),
-                   s.score, s.balance, r.score, r.balance
-            FROM (SELECT bucket, account_id, score, balance FROM ledger_balance WHERE 1 = 1{where_s}) s
-            FULL OUTER JOIN (
-                SELECT bucket, account_id,
-                       SUM(CASE WHEN counts_in_score THEN amount ELSE 0 END) AS score, SUM(amount) AS balance
+        # Materialise the recomputed sums with the same key as ledger_balance, so both
+        # comparisons are index joins on SQLite too (a FULL JOIN against an aggregate
+        # subquery gets no index there and goes quadratic).
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS ledger_verify_sums")
+            cursor.execute(
+                "CREATE TEMP TABLE ledger_verify_sums (bucket date NOT NULL, account_id bigint NOT NULL, "
+                "score bigint NOT NULL, balance bigint NOT NULL, PRIMARY KEY (bucket, account_id))"
+            )
+            cursor.execute(
+                f"""
+                INSERT INTO ledger_verify_sums (bucket, account_id, score, balance)
+                SELECT bucket, account_id, SUM(CASE WHEN counts_in_score THEN amount ELSE 0 END), SUM(amount)
                 FROM ledger_posting WHERE 1 = 1{where_p} GROUP BY bucket, account_id
-            ) r ON r.bucket = s.bucket AND r.account_id = s.account_id
-            WHERE s.account_id IS NULL OR r.account_id IS NULL OR s.score <> r.score OR s.balance <> r.balance
-            ORDER BY 2, 1 LIMIT 1000
-            """,
-            [*params_s, *params_p],
-        )
+                """,
+                params_p,
+            )
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE ledger_verify_sums")
+        try:
+            bad = self.rows(
+                f"""
+                SELECT s.bucket, s.account_id, s.score, s.balance, r.score, r.balance
+                FROM ledger_balance s
+                LEFT JOIN ledger_verify_sums r ON r.bucket = s.bucket AND r.account_id = s.account_id
+                WHERE (r.account_id IS NULL OR r.score <> s.score OR r.balance <> s.balance){where_join}
+                ORDER BY s.account_id, s.bucket LIMIT 1000
+                """,
+                params_s,
+            ) + self.rows(
+                """
+                SELECT r.bucket, r.account_id, NULL, NULL, r.score, r.balance FROM ledger_verify_sums r
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM ledger_balance s WHERE s.bucket = r.bucket AND s.account_id = r.account_id)
+                ORDER BY r.account_id, r.bucket LIMIT 1000
+                """,
+                [],
+            )
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS ledger_verify_sums")
+        bad.sort(key=lambda row: (row[1], str(row[0])))
         cells: set[tuple[dt.date, int]] = set()
         if bad:
             ids = sorted({row[1] for row in bad})
@@ -377,10 +405,10 @@ class _Verifier:
         where, params = self.scheme_filter("a.scheme_id")
         for account_id, scheme_id, total in self.rows(
             f"""
-            SELECT a.id, a.scheme_id, SUM(b.balance) FROM ledger_account a
-            JOIN ledger_balance b ON b.account_id = a.id
-            WHERE a.non_negative{where}
-            GROUP BY a.id, a.scheme_id HAVING SUM(b.balance) < 0 ORDER BY a.id
+            SELECT b.account_id, a.scheme_id, SUM(b.balance) FROM ledger_balance b
+            JOIN ledger_account a ON a.id = b.account_id
+            WHERE b.account_id IN (SELECT id FROM ledger_account WHERE non_negative){where}
+            GROUP BY b.account_id, a.scheme_id HAVING SUM(b.balance) < 0 ORDER BY b.account_id
             """,
             params,
         ):
