@@ -213,11 +213,22 @@ def _clean_scope(scope: str) -> str:
     return scope
 
 
+_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_MAX_AHEAD = dt.timedelta(days=400)
+
+
 def _clean_occurred_at(occurred_at: object) -> dt.datetime:
     if not isinstance(occurred_at, dt.datetime):
         raise field_error("occurred_at", "发生时间无效", "occurred_at must be a datetime")
     if occurred_at.tzinfo is None:
         raise field_error("occurred_at", "发生时间缺少时区", "occurred_at must be timezone-aware")
+    # Typo guard (2062 for 2026): a period far away is almost certainly a mistake.
+    if not _EARLIEST <= occurred_at <= clock.now() + _MAX_AHEAD:
+        raise field_error(
+            "occurred_at",
+            f"发生时间 {occurred_at:%Y-%m-%d} 不在合理范围内（2000年以后、一年之内）",
+            f"occurred_at {occurred_at:%Y-%m-%d} is out of range (from 2000 to a year ahead)",
+        )
     return occurred_at.astimezone(dt.UTC)
 
 

@@ -207,30 +207,36 @@ class _Verifier:
             )
 
     def accounts(self) -> None:
+        # Grouped per referenced account first: a million postings collapse to the accounts
+        # they name, and the anti-join runs on that (no ORDER BY … LIMIT, which tempts the
+        # planner into a nested loop over every posting).
         where, params = self.scheme_filter("t.scheme_id")
-        for tx_id, line, account_id, account_scheme, _tx_scheme in self.rows(
+        rows = self.rows(
             f"""
-            SELECT p.transaction_id, p.line, p.account_id, a.scheme_id, t.scheme_id FROM ledger_posting p
-            JOIN ledger_transaction t ON t.id = p.transaction_id
-            LEFT JOIN ledger_account a ON a.id = p.account_id
-            WHERE (a.id IS NULL OR a.scheme_id <> t.scheme_id){where}
-            ORDER BY p.transaction_id, p.line LIMIT 1000
+            SELECT g.account_id, g.first_tx, g.postings, a.id FROM (
+                SELECT p.account_id, t.scheme_id, MIN(p.transaction_id) AS first_tx, COUNT(*) AS postings
+                FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id
+                WHERE 1 = 1{where}
+                GROUP BY p.account_id, t.scheme_id
+            ) g LEFT JOIN ledger_account a ON a.id = g.account_id
+            WHERE a.id IS NULL OR a.scheme_id <> g.scheme_id
             """,
             params,
-        ):
-            if account_scheme is None:
+        )
+        for account_id, first_tx, count, found in sorted(rows)[: self.limit]:
+            if found is None:
                 self.add(
                     "missing_account",
-                    f"分录 #{tx_id}/{line} 的账户 #{account_id} 不存在",
-                    f"posting #{tx_id}/{line} points at account #{account_id}, which does not exist",
-                    transaction=tx_id, line=line, account=account_id,
+                    f"{count} 条分录（首笔在交易 #{first_tx}）指向不存在的账户 #{account_id}",
+                    f"{count} posting(s), first in transaction #{first_tx}, point at account #{account_id}, which does not exist",
+                    account=account_id, transaction=first_tx, count=count,
                 )
             else:
                 self.add(
                     "foreign_account",
-                    f"分录 #{tx_id}/{line} 的账户 #{account_id} 属于另一个方案",
-                    f"posting #{tx_id}/{line} points at account #{account_id} of another scheme",
-                    transaction=tx_id, line=line, account=account_id,
+                    f"{count} 条分录（首笔在交易 #{first_tx}）记在另一个方案的账户 #{account_id}",
+                    f"{count} posting(s), first in transaction #{first_tx}, sit on account #{account_id} of another scheme",
+                    account=account_id, transaction=first_tx, count=count,
                 )
 
     def kinds(self) -> None:
@@ -283,47 +289,26 @@ class _Verifier:
         self.report.balances = self.rows(
             f"SELECT COUNT(*) FROM ledger_balance WHERE 1 = 1{where_s}", params_s
         )[0][0]
-        # Materialise the recomputed sums with the same key as ledger_balance, so both
-        # comparisons are index joins on SQLite too (a FULL JOIN against an aggregate
-        # subquery gets no index there and goes quadratic).
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS ledger_verify_sums")
-            cursor.execute(
-                "CREATE TEMP TABLE ledger_verify_sums (bucket date NOT NULL, account_id bigint NOT NULL, "
-                "score bigint NOT NULL, balance bigint NOT NULL, PRIMARY KEY (bucket, account_id))"
-            )
-            cursor.execute(
-                f"""
-                INSERT INTO ledger_verify_sums (bucket, account_id, score, balance)
-                SELECT bucket, account_id, SUM(CASE WHEN counts_in_score THEN amount ELSE 0 END), SUM(amount)
-                FROM ledger_posting WHERE 1 = 1{where_p} GROUP BY bucket, account_id
-                """,
-                params_p,
-            )
-            if connection.vendor == "postgresql":
-                cursor.execute("ANALYZE ledger_verify_sums")
-        try:
+        recompute = f"""
+            SELECT bucket, account_id,
+                   SUM(CASE WHEN counts_in_score THEN amount ELSE 0 END) AS score, SUM(amount) AS balance
+            FROM ledger_posting WHERE 1 = 1{where_p} GROUP BY bucket, account_id
+        """
+        if connection.vendor == "postgresql":
+            # Both sides come out ordered by (bucket, account_id): one merge or hash full join.
             bad = self.rows(
                 f"""
-                SELECT s.bucket, s.account_id, s.score, s.balance, r.score, r.balance
-                FROM ledger_balance s
-                LEFT JOIN ledger_verify_sums r ON r.bucket = s.bucket AND r.account_id = s.account_id
-                WHERE (r.account_id IS NULL OR r.score <> s.score OR r.balance <> s.balance){where_join}
-                ORDER BY s.account_id, s.bucket LIMIT 1000
+                SELECT COALESCE(s.bucket, r.bucket), COALESCE(s.account_id, r.account_id),
+                       s.score, s.balance, r.score, r.balance
+                FROM (SELECT bucket, account_id, score, balance FROM ledger_balance WHERE 1 = 1{where_s}) s
+                FULL OUTER JOIN ({recompute}) r ON r.bucket = s.bucket AND r.account_id = s.account_id
+                WHERE s.account_id IS NULL OR r.account_id IS NULL OR s.score <> r.score OR s.balance <> r.balance
+                LIMIT 2000
                 """,
-                params_s,
-            ) + self.rows(
-                """
-                SELECT r.bucket, r.account_id, NULL, NULL, r.score, r.balance FROM ledger_verify_sums r
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM ledger_balance s WHERE s.bucket = r.bucket AND s.account_id = r.account_id)
-                ORDER BY r.account_id, r.bucket LIMIT 1000
-                """,
-                [],
+                [*params_s, *params_p],
             )
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("DROP TABLE IF EXISTS ledger_verify_sums")
+        else:
+            bad = self._balances_sqlite(recompute, params_p, where_join, params_s)
         bad.sort(key=lambda row: (row[1], str(row[0])))
         cells: set[tuple[dt.date, int]] = set()
         if bad:
@@ -362,6 +347,40 @@ class _Verifier:
                     account=account_id, bucket=str(bucket),
                 )
         return cells
+
+    def _balances_sqlite(self, recompute: str, params_p: list[Any], where_join: str, params_s: list[Any]) -> list[tuple[Any, ...]]:
+        """SQLite gets no index for a FULL JOIN against an aggregate and goes quadratic, so the
+        recomputed sums go into a temp table keyed like ledger_balance and both sides are
+        compared with index joins."""
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS ledger_verify_sums")
+            cursor.execute(
+                "CREATE TEMP TABLE ledger_verify_sums (bucket date NOT NULL, account_id bigint NOT NULL, "
+                "score bigint NOT NULL, balance bigint NOT NULL, PRIMARY KEY (bucket, account_id))"
+            )
+            cursor.execute(f"INSERT INTO ledger_verify_sums (bucket, account_id, score, balance) {recompute}", params_p)
+        try:
+            return self.rows(
+                f"""
+                SELECT s.bucket, s.account_id, s.score, s.balance, r.score, r.balance
+                FROM ledger_balance s
+                LEFT JOIN ledger_verify_sums r ON r.bucket = s.bucket AND r.account_id = s.account_id
+                WHERE (r.account_id IS NULL OR r.score <> s.score OR r.balance <> s.balance){where_join}
+                LIMIT 1000
+                """,
+                params_s,
+            ) + self.rows(
+                """
+                SELECT r.bucket, r.account_id, NULL, NULL, r.score, r.balance FROM ledger_verify_sums r
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM ledger_balance s WHERE s.bucket = r.bucket AND s.account_id = r.account_id)
+                LIMIT 1000
+                """,
+                [],
+            )
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS ledger_verify_sums")
 
     def unbalanced(self, txs: list[tuple[int, int, int]], cells: set[tuple[dt.date, int]]) -> None:
         accounts = sorted({a for _, a in cells})
@@ -424,14 +443,26 @@ class _Verifier:
 def ledger_verify(*, scheme: Scheme | None = None, limit: int = 1000) -> VerifyReport:
     """Check the whole ledger (or one scheme); read-only."""
     v = _Verifier(scheme, limit)
-    unbalanced = v.transactions()
-    v.orphans()
-    v.accounts()
-    v.kinds()
-    cells = v.balances()
-    v.unbalanced(unbalanced, cells)
-    v.keys()
-    v.non_negative()
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        # Million-row hash joins and aggregates spill to disk at the default 4MB.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('work_mem')")
+            work_mem = cursor.fetchone()[0]
+            cursor.execute("SET work_mem = '256MB'")
+    try:
+        unbalanced = v.transactions()
+        v.orphans()
+        v.accounts()
+        v.kinds()
+        cells = v.balances()
+        v.unbalanced(unbalanced, cells)
+        v.keys()
+        v.non_negative()
+    finally:
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, false)", [work_mem])
     v.report.mismatches.sort(key=lambda m: _ORDER.get(m.code, 99))
     return v.report
 

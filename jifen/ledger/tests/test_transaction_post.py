@@ -138,6 +138,7 @@ def test_an_account_of_another_scheme_is_refused(world, scheme, acc):
 @pytest.mark.parametrize(
     ("field", "value"),
     [("key", ""), ("key", "k" * 201), ("reason", " "), ("source_type", "Claim!"), ("occurred_at", dt.datetime(2026, 3, 1)),
+     ("occurred_at", local(2062, 3, 1)), ("occurred_at", local(1999, 12, 31)),
      ("item_version_id", "7"), ("source_id", "x" * 65)],
 )
 def test_bad_fields_are_refused(scheme, acc, field, value):
