@@ -49,6 +49,9 @@ _SLUG = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _POSITIVE_KINDS = frozenset({PostingKind.AWARD, PostingKind.FIXED, PostingKind.BASE})
 _NEGATIVE_KINDS = frozenset({PostingKind.DEDUCT, PostingKind.REDEEM})
 
+# Up to this many guarded accounts, the non-negative check probes their buckets one by one.
+PROBE_LIMIT = 500
+
 # Reversing a transaction with more postings than this takes the scheme's exclusive lock and
 # the set-based balance path used by batches.
 LARGE_TRANSACTION = 500
@@ -369,13 +372,30 @@ def _lock_and_check_non_negative_sql(tx_id: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _refuse_negative(*, scheme: Scheme, account_ids: Sequence[int]) -> None:
+def _refuse_negative(*, scheme: Scheme, account_ids: Sequence[int], tx_id: int | None = None) -> None:
     """After writing: any locked non-negative account below zero undoes the whole transaction."""
     if not account_ids:
         return
     from jifen.ledger.selectors import balances_units
 
-    below = {aid: units for aid, units in balances_units(account_ids=account_ids).items() if units < 0}
+    if len(account_ids) <= PROBE_LIMIT or tx_id is None:
+        # A few accounts: index probes, bucket by bucket.
+        below = {aid: units for aid, units in balances_units(account_ids=account_ids).items() if units < 0}
+    else:
+        # A batch lowering many guarded accounts (year-end clearing): one pass over the balances.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT b.account_id, SUM(b.balance) FROM ledger_balance b
+                WHERE b.account_id IN (
+                    SELECT a.id FROM ledger_account a WHERE a.non_negative AND a.id IN (
+                        SELECT account_id FROM ledger_posting WHERE transaction_id = %s
+                        GROUP BY account_id HAVING SUM(amount) < 0))
+                GROUP BY b.account_id HAVING SUM(b.balance) < 0
+                """,
+                [tx_id],
+            )
+            below = dict(cursor.fetchall())
     if not below:
         return
     first_id, first_units = sorted(below.items())[0]
@@ -585,7 +605,7 @@ def transaction_reverse(
         _apply_balances_exclusive(tx_id=tx.pk, bucket=bucket, max_line=original.posting_count, unique_accounts=False)
     else:
         _apply_balances_upsert(tx.pk)
-    _refuse_negative(scheme=scheme, account_ids=locked)
+    _refuse_negative(scheme=scheme, account_ids=locked, tx_id=tx.pk)
     _audit_transaction(
         actor=actor, action="ledger.transaction_reverse", tx=tx, scheme=scheme,
         after={"reverses": original.pk, "occurred_at": occurred_at.isoformat()},
@@ -920,7 +940,7 @@ def _postings_bulk(
             [bucket, counter.pk, -total if flag else 0, -total],
         )
     if min(units) < 0 or (total > 0 and counter.non_negative):
-        _refuse_negative(scheme=scheme, account_ids=_lock_and_check_non_negative_sql(tx.pk))
+        _refuse_negative(scheme=scheme, account_ids=_lock_and_check_non_negative_sql(tx.pk), tx_id=tx.pk)
     _audit_transaction(
         actor=actor, action="ledger.postings_bulk", tx=tx, scheme=scheme,
         after={"kind": kind, "lines": n, "total": total, "skipped": len(skipped), "accounts_opened": opened},

@@ -145,7 +145,9 @@ def test_a_batch_failing_half_way_leaves_no_posting_and_no_balance_change(world,
     assert ledger_verify().ok
 
 
-def test_negative_lines_cannot_overdraw_non_negative_accounts(world, scheme, acc):
+@pytest.mark.parametrize("probe_limit", [500, 0], ids=["probes", "one-pass"])
+def test_negative_lines_cannot_overdraw_non_negative_accounts(world, scheme, acc, monkeypatch, probe_limit):
+    monkeypatch.setattr(services, "PROBE_LIMIT", probe_limit)
     services.account_set_non_negative(account=acc.zhangsan, non_negative=True, actor=world.admin)
     award(scheme=scheme, account=acc.zhangsan, points=10, key="a", at=local(2026, 3, 2, 9))
     award(scheme=scheme, account=acc.wangwu, points=10, key="b", at=local(2026, 3, 2, 9))
