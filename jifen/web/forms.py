@@ -94,6 +94,26 @@ class AccountCreateForm(forms.Form):
     )
 
 
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("人员花名册（.xlsx）"),
+        help_text=_("第一行为表头，列名见下方说明；最大 10 MB。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    )
+    dry_run = forms.BooleanField(label=_("只检查，不写入（试导入）"), required=False, initial=True)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件（旧的 .xls 请先另存为 .xlsx）。"))
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("文件太大：最大 10 MB。"))
+        return upload
+
+
 class PasswordResetForm(forms.Form):
     """An admin sets a new password for someone who forgot theirs."""
 

@@ -128,3 +128,9 @@ def home_unit(context: template.Context) -> Any:
 def action_label(action: str) -> str:
     """An audit action's readable name (household and person histories)."""
     return str(AUDIT_ACTIONS.get(action, action))
+
+
+@register.filter
+def in_language(message: Any) -> str:
+    """A message carried in both languages (an import row error, a service error) in the reader's."""
+    return str(message.en if _english() and getattr(message, "en", "") else message.zh)

@@ -81,13 +81,22 @@ class Browsing:
         host = urlsplit(self.base_url).netloc
         self.page.on("requestfinished", self._finished)
         self.page.on("request", lambda request: self._check_host(request.url, host))
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def _check_host(self, url: str, host: str) -> None:
         parts = urlsplit(url)
         if parts.scheme in ("http", "https") and parts.netloc != host:
             self.foreign.append(url)
+
+    def _console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        # A form sent back with its errors answers 422; Chromium logs that about the page itself.
+        document = message.location.get("url", "").split("#")[0] == message.page.url.split("#")[0]
+        if document and message.text.startswith("Failed to load resource"):
+            return
+        self.errors.append(message.text)
 
     def _finished(self, request: Any) -> None:
         sizes = request.sizes()

@@ -85,6 +85,7 @@ def test_every_admin_page_fits_a_360px_phone(phone, world):
         ("person-no-account", f"/console/person/{world.limei.pk}/"),
         ("household", f"/console/household/{world.household.pk}/"),
         ("roles", "/console/org/demo/zhangji/shahe/-/roles/?all=1"),
+        ("import", "/console/org/demo/zhangji/shahe/-/import/"),
     ]
     for step, (name, path) in enumerate(pages, start=1):
         response = phone.goto(path)
@@ -132,3 +133,24 @@ def test_the_desktop_layout(desktop, world):
     desktop.goto("/console/org/demo/zhangji/shahe/-/roles/")
     assert desktop.page.locator("table.list thead").is_visible()
     desktop.check("roles")
+
+
+def test_an_import_with_errors_shows_its_report_on_the_phone(phone, world, tmp_path):
+    from jifen.core.excel import write_workbook
+    from jifen.orgs.importing import COLUMNS
+    from jifen.orgs.models import Person
+
+    rows = [{"name": "坏号", "id_number": "11010519491231002X", "mobile": "12345", "grid": "不存在的网格"}]
+    path = tmp_path / "花名册.xlsx"
+    write_workbook(path, [("人员", COLUMNS, [[row.get(c.key, "") for c in COLUMNS] for row in rows])])
+    before = Person.objects.count()
+    phone.sign_in("admin", World.PASSWORD)
+    phone.goto("/console/org/demo/zhangji/shahe/-/import/")
+    phone.page.set_input_files("input[name=file]", str(path))
+    phone.page.uncheck("input[name=dry_run]")
+    with phone.page.expect_navigation():
+        phone.page.click("main form button[type=submit]")
+    assert "导入失败，未写入任何数据" in phone.page.inner_text("#report .alert")
+    assert phone.page.locator("table.errors tbody tr").count() == 2
+    phone.check("import-errors")
+    assert Person.objects.count() == before

@@ -6,6 +6,10 @@ Open to org admins over the unit's subtree and to platform admins; every write g
 
 from __future__ import annotations
 
+import io
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,12 +17,14 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jifen.core import clock
 from jifen.core.errors import JifenError, NotFound, PermissionDenied
 from jifen.core.models import AuditEvent
-from jifen.orgs import selectors
+from jifen.orgs import importing, selectors
 from jifen.orgs import services as orgs
 from jifen.orgs.models import (
     ROLE_RANK,
@@ -34,6 +40,7 @@ from jifen.web.forms import (
     OrgUnitCreateForm,
     OrgUnitMoveForm,
     PasswordResetForm,
+    PeopleImportForm,
     RoleGrantForm,
     add_service_error,
 )
@@ -146,6 +153,46 @@ def people(request: HttpRequest, path: str) -> HttpResponse:
     context = {"org": org, "context_unit": org, "query": query, "page": page}
     template = "web/console/people_results.html" if request.headers.get("HX-Request") else "web/console/people.html"
     return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people_import(request: HttpRequest, path: str) -> HttpResponse:
+    """Upload a people file; the per-row error report is shown on the page. All or nothing."""
+    org = admin_org(request, path)
+    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = importing.people_import(
+                actor=request.user, org=org, source=upload, dry_run=form.cleaned_data["dry_run"], file_name=upload.name
+            )
+        except JifenError as exc:
+            form.add_error("file", exc.message(get_language()))
+        else:
+            if report.ok and not report.dry_run:
+                messages.success(request, _("导入完成：新增 %(created)s 人，更新 %(updated)s 人。") % {
+                    "created": report.created, "updated": report.updated})
+    context = {"org": org, "context_unit": org, "form": form, "report": report, "columns": importing.COLUMNS}
+    status = 422 if form.errors or (report is not None and not report.ok) else 200
+    return render(request, "web/console/people_import.html", context, status=status)
+
+
+@login_required
+@require_POST
+def people_export(request: HttpRequest, path: str) -> HttpResponse:
+    """The people of the unit as an .xlsx in the import layout; full numbers only when asked (audited)."""
+    org = admin_org(request, path)
+    unmasked = request.POST.get("unmasked") == "1"
+    buffer = io.BytesIO()
+    importing.people_export(actor=request.user, org=org, destination=buffer, unmasked=unmasked)
+    name = f"people-{org.path.replace('/', '-')}-{clock.now().astimezone(ZoneInfo(settings.TIME_ZONE)):%Y%m%d}.xlsx"
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required
