@@ -15,6 +15,18 @@ def _fixture_teardown_with_maintenance(self):
 testcases.TransactionTestCase._fixture_teardown = _fixture_teardown_with_maintenance
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request with an English cookie leaves English active on the worker's thread; every test
+    # starts from the product's default language, as a fresh request would.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def world(db):
     from jifen.orgs.testing import build_world

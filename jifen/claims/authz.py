@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from jifen.core.errors import InvalidInput, PermissionDenied
+from jifen.core.errors import InvalidInput, PermissionDenied, zh
 from jifen.orgs.models import ROLE_RANK, HouseholdMember, OrgUnit, Person, Role, Subject, Unit
 from jifen.orgs.selectors import bindings_over, user_role_rank
 from jifen.rules.models import ItemVersion, Scheme
@@ -179,7 +179,7 @@ def require_subject_fits(*, scheme: Scheme, version: ItemVersion, subject: Subje
     wanted = set(category.subject_types or scheme.subject_types or [])
     if wanted and not (wanted & SUBJECT_KIND_TYPES.get(subject.kind, set())):
         raise InvalidInput(
-            f"事项「{version.name}」不适用于{subject.get_kind_display()}「{subject.name}」",
+            f"事项「{version.name}」不适用于{zh(subject.get_kind_display())}「{subject.name}」",
             f"item {version.name!r} does not apply to a {subject.kind} ({subject.name!r})",
             code="subject_type_mismatch",
         )

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from jifen.claims.models import Claim
+from jifen.core.errors import zh
 from jifen.ledger import services as ledger
 from jifen.ledger.models import Account, Transaction
 from jifen.ledger.services import Leg
@@ -47,7 +48,7 @@ def post_lines(
 
 
 def claim_reason(claim: Claim) -> str:
-    return f"{claim.get_origin_display()} #{claim.pk}：{claim.item_version.name}"
+    return f"{zh(claim.get_origin_display())} #{claim.pk}：{claim.item_version.name}"
 
 
 def leader_matching_on(scheme: Scheme, version: ItemVersion, units: int) -> bool:

@@ -48,6 +48,7 @@ from jifen.core.errors import (
     NotFound,
     PermissionDenied,
     field_error,
+    zh,
 )
 from jifen.core.notify import notify_each
 from jifen.orgs.models import OrgUnit, Role, RoleBinding, Subject, User, ancestor_paths, subtree_q
@@ -289,7 +290,7 @@ def claim_declare(
         points=units, description=description, place=place, channel=channel,
     )
     _attach_evidence(claim, evidence, actor=actor)
-    workflow.record_creation(claim, actor=actor, reason=f"{claim.get_origin_display()}：{description}"[:500], action="claims.claim_declare")
+    workflow.record_creation(claim, actor=actor, reason=f"{zh(claim.get_origin_display())}：{description}"[:500], action="claims.claim_declare")
     if origin == Origin.ON_BEHALF and not own:
         # The recorder heard it and wrote it down: that is the preliminary check (篇5 网格员初步审核).
         claim.pre_reviewed_by = actor

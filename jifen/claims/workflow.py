@@ -16,7 +16,7 @@ from jifen.claims import lock_objects
 from jifen.claims.models import Claim, ClaimEvent, ClaimOrigin, ClaimState
 from jifen.core import clock, context
 from jifen.core.audit import audit_record
-from jifen.core.errors import Conflict, IllegalTransition, NotFound
+from jifen.core.errors import Conflict, IllegalTransition, NotFound, zh
 from jifen.core.models import AuditEvent
 
 S = ClaimState
@@ -60,7 +60,7 @@ STATE_EN = {
 
 
 def state_zh(state: str) -> str:
-    return str(S(state).label) if state in S.values else state
+    return zh(S(state).label) if state in S.values else state
 
 
 def state_en(state: str) -> str:

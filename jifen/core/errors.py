@@ -65,3 +65,15 @@ class IdempotencyMismatch(JifenError):
 
 def field_error(field: str, zh: str, en: str) -> InvalidInput:
     return InvalidInput(zh, en, code="invalid_field", detail={"field": field})
+
+
+def zh(text: Any) -> str:
+    """A lazy label read in Chinese, whatever language the current request activated.
+
+    Stored text (ledger reasons, claim history) and the Chinese half of an error must not
+    change with the reader's language cookie.
+    """
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return str(text)
