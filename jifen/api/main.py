@@ -1,7 +1,7 @@
 """The one NinjaAPI at /api/v1: auth, errors, idempotency and OpenAPI additions for every router.
 
-A domain adds `jifen/api/routers/<domain>.py` with a `router` and one line in ROUTERS below;
-see jifen/api/README.md.
+A domain adds `jifen/api/routers/<domain>.py` with a `router`; every module there is mounted
+(in name order), so no shared list needs editing; see jifen/api/README.md.
 """
 
 from __future__ import annotations
@@ -18,11 +18,21 @@ from ninja.renderers import JSONRenderer
 from jifen.api import errors, idempotency
 from jifen.api.auth import AUTH
 
-ROUTERS = [
-    "jifen.api.routers.me.router",
-    "jifen.api.routers.orgs.router",
-    "jifen.api.routers.audit.router",
-]
+
+def _router_paths() -> list[str]:
+    """Every `jifen/api/routers/<module>.py`, `me`, `orgs` and `audit` first (their order is
+    the order of the interactive docs), then the rest by name."""
+    import pkgutil
+
+    from jifen.api import routers
+
+    first = ["me", "orgs", "audit"]
+    names = sorted(m.name for m in pkgutil.iter_modules(routers.__path__) if not m.name.startswith("_"))
+    ordered = [n for n in first if n in names] + [n for n in names if n not in first]
+    return [f"jifen.api.routers.{name}.router" for name in ordered]
+
+
+ROUTERS = _router_paths()
 
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 _ERROR_TEXT = {

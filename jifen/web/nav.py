@@ -1,9 +1,8 @@
 """The role-aware navigation: which sections a signed-in person sees, from their role bindings.
 
 A section appears when the viewer holds one of its roles anywhere (superusers see them all) and
-it has at least one item. New pages slot in by adding a `NavItem` to their section here; the
-member, recorder, reviewer and shop sections are waiting for the claims, ledger, rankings and
-market pages.
+it has at least one item. Page groups in `jifen/web/routes/` place their links with a `NAV`
+list of `(section_key, NavItem)`; they are appended to the section's own items.
 """
 
 from __future__ import annotations
@@ -82,17 +81,29 @@ def roles_held(request: HttpRequest) -> set[str]:
     return {b.role for b in bindings(request)}
 
 
+def _contributed() -> dict[str, list[NavItem]]:
+    from jifen.web import routes
+
+    extra: dict[str, list[NavItem]] = {}
+    for module in routes.modules():
+        for key, item in getattr(module, "NAV", ()):
+            extra.setdefault(key, []).append(item)
+    return extra
+
+
 def sections_for(request: HttpRequest) -> list[Section]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
     held = roles_held(request)
     current = request.resolver_match.url_name if request.resolver_match else None
+    extra = _contributed()
     result = []
     for spec in SECTIONS:
         if spec.roles is not None and not held.intersection(spec.roles):
             continue
-        links = [Link(item.label, reverse(item.url_name), item.url_name == current) for item in spec.items]
+        items = (*spec.items, *extra.get(spec.key, ()))
+        links = [Link(item.label, reverse(item.url_name), item.url_name == current) for item in items]
         if links:
             result.append(Section(spec.key, spec.label, links))
     return result

@@ -1,5 +1,6 @@
 from django.urls import include, path, register_converter
 
+from jifen.web import routes
 from jifen.web.views import account, console, home
 
 
@@ -41,3 +42,6 @@ urlpatterns = [
     path("console/household/<int:pk>/", console.household_detail, name="console_household"),
     path("console/role/<int:pk>/revoke/", console.role_revoke, name="console_role_revoke"),
 ]
+
+for _module in routes.modules():
+    urlpatterns += getattr(_module, "urlpatterns", [])
