@@ -24,6 +24,7 @@ from schemathesis.generation import GenerationMode
 
 from jifen.api.models import ApiToken
 from jifen.api.services import api_token_create
+from jifen.api.tests.canaries import seed_claims
 from jifen.api.tests.schemathesis_hooks import fresh_key
 from jifen.orgs.testing import build_world
 
@@ -50,12 +51,15 @@ def wsgi_in_test_transaction():
         request_finished.connect(close_old_connections)
 
 
-def pinned_ids(world, caller):
+def pinned_ids(world, caller, claims=None):
+    """Path ids pinned to real objects the caller may reach (claims: the member's own, seeded
+    by `seed_claims`, which every caller here may see)."""
+    extra = {f"{kind}_id": pk for kind, pk in (claims or {}).items() if kind != "noticed_claim"}
     if caller == world.member:
         return {"person_id": world.zhangsan.pk, "household_id": world.household.pk, "org_id": world.shahe.pk,
-                "user_id": world.member.pk, "token_id": 1, "unit_id": 1, "binding_id": 1}
+                "user_id": world.member.pk, "token_id": 1, "unit_id": 1, "binding_id": 1, **extra}
     return {"person_id": world.wangwu.pk, "household_id": world.neighbour_household.pk, "org_id": world.shahe_grid2.pk,
-            "user_id": world.member.pk, "token_id": 1, "unit_id": 1, "binding_id": 1}
+            "user_id": world.member.pk, "token_id": 1, "unit_id": 1, "binding_id": 1, **extra}
 
 
 def run_examples(strategy, count, token, label, failures, statuses):
@@ -108,9 +112,10 @@ def fuzz(app, caller, pinned, *, only=None, examples=None):
 
 @pytest.mark.slow
 def test_schemathesis_finds_nothing_as_admin_and_as_member(world, wsgi_in_test_transaction):
+    claims, _ = seed_claims(world, org=world.shahe, person=world.zhangsan, user=world.member, tag="甲", mobile="13366666663")
     total = 0
     for caller in (world.admin, world.member):
-        cases, failures = fuzz(wsgi_in_test_transaction, caller, pinned_ids(world, caller))
+        cases, failures = fuzz(wsgi_in_test_transaction, caller, pinned_ids(world, caller, claims))
         assert failures == [], "\n\n".join(failures[:10])
         total += cases
     print(f"schemathesis: {total} generated cases, 0 failures")
