@@ -20,6 +20,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
 from jifen.api.models import ApiToken
@@ -35,7 +36,7 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict({
         "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422"]},
     },
 })
-EXAMPLES = {GenerationMode.POSITIVE: 9, GenerationMode.NEGATIVE: 5}
+EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 3}
 
 
 @pytest.fixture
@@ -83,7 +84,12 @@ def run_examples(strategy, count, token, label, failures, statuses):
         # in again, so that later cases are not all answered 401.
         ApiToken.objects.filter(pk=token[0].pk).update(revoked_at=None)
 
-    run()
+    try:
+        run()
+    except Unsatisfiable:
+        # Invalid input cannot be made for this operation (a public one with its ids pinned
+        # has nothing left to break): there is no case to send.
+        assert sent == 0
     return sent
 
 
