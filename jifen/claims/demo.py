@@ -72,7 +72,7 @@ class Volume:
 
 
 VOLUMES = {
-    "small": Volume(None, 5, 1, (10, 18)),
+    "small": Volume(None, 4, 1, (10, 16)),
     "county": Volume(12, 5, 2, (20, 35)),
     "large": Volume(12, 5, 2, (20, 35)),
 }
