@@ -187,7 +187,9 @@ class Year:
         idle nights only saves time; the tick itself decides what is due."""
         if day.weekday() == 0 or day.day == 1:
             return True
-        return Notice.objects.filter(closed_at__isnull=True, window_closes_at__lte=now).exists()
+        # A window that closed since yesterday's run; a claim put back on an already closed
+        # notice by a second check waits for the next Monday's run.
+        return Notice.objects.filter(window_closes_at__gt=now - dt.timedelta(days=1), window_closes_at__lte=now).exists()
 
     def run(self) -> None:
         """Day by day: the claims' tick at 00:05, then the day's events in time order (one
