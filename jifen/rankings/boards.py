@@ -330,18 +330,21 @@ def board_rebuild(*, scheme: Scheme, period: str | BoardPeriod, force: bool = Fa
     started = time.perf_counter()
     board = _board_for(scheme=scheme, period=period)
     own_snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    ledger_locked = False
     if own_snapshot:
         _advisory("pg_advisory_lock", _BOARD_LOCK_CLASS, board.pk)
+        # Taken outside the transaction: a REPEATABLE READ snapshot starts with its first
+        # statement, so it must start after the posts in flight have committed, not before.
+        _advisory("pg_advisory_lock", _LEDGER_LOCK_CLASS, scheme.pk)
+        ledger_locked = True
     try:
         with transaction.atomic():
             if own_snapshot:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                _advisory("pg_advisory_lock", _LEDGER_LOCK_CLASS, scheme.pk)
-                try:
-                    watermark = _ledger_watermark()
-                finally:
-                    _advisory("pg_advisory_unlock", _LEDGER_LOCK_CLASS, scheme.pk)
+                watermark = _ledger_watermark()
+                _advisory("pg_advisory_unlock", _LEDGER_LOCK_CLASS, scheme.pk)
+                ledger_locked = False
             else:
                 watermark = _ledger_watermark()
             board = Board.objects.select_related("current").get(pk=board.pk)
@@ -356,6 +359,8 @@ def board_rebuild(*, scheme: Scheme, period: str | BoardPeriod, force: bool = Fa
             board.current = build
             board.save(update_fields=["current"])
     finally:
+        if ledger_locked:
+            _advisory("pg_advisory_unlock", _LEDGER_LOCK_CLASS, scheme.pk)
         if own_snapshot:
             _advisory("pg_advisory_unlock", _BOARD_LOCK_CLASS, board.pk)
     replaced = _drop_builds(board=board, keep=build.pk)
