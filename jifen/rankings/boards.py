@@ -30,7 +30,7 @@ from jifen.core.errors import InvalidInput, NotFound
 from jifen.ledger.models import Account, Balance, Posting, Transaction
 from jifen.ledger.periods import buckets_between, local_date, scheme_zone
 from jifen.orgs.models import Employment, Membership, OrgUnit, Person, Subject, subtree_q
-from jifen.rankings.models import Board, BoardBuild, BoardEntry
+from jifen.rankings.models import Board, BoardBuild, entries_table
 from jifen.rankings.reward_periods import Period, period_parse
 from jifen.rules.models import Category, Scheme
 
@@ -281,18 +281,7 @@ class RebuildResult:
     board: Board
     build: BoardBuild | None  # None when the board was already up to date
     seconds: float
-    replaced: int  # entries of the previous build removed
-
-
-def _buckets_sql(period: BoardPeriod) -> tuple[str, list[object]]:
-    buckets = period.buckets()
-    if buckets is None:
-        return "", []
-    if not buckets:
-        return " AND FALSE" if connection.vendor == "postgresql" else " AND 0", []
-    if connection.vendor == "postgresql":
-        return " AND b.bucket = ANY(%s)", [buckets]
-    return f" AND b.bucket IN ({', '.join(['%s'] * len(buckets))})", [d.isoformat() for d in buckets]
+    dropped: int  # builds dropped (all but the current and the one before it)
 
 
 def _board_for(*, scheme: Scheme, period: BoardPeriod) -> Board:
@@ -350,7 +339,7 @@ def board_rebuild(*, scheme: Scheme, period: str | BoardPeriod, force: bool = Fa
             board = Board.objects.select_related("current").get(pk=board.pk)
             old = board.current
             if old is not None and old.watermark == watermark and not force:
-                return RebuildResult(board=board, build=None, seconds=time.perf_counter() - started, replaced=0)
+                return RebuildResult(board=board, build=None, seconds=time.perf_counter() - started, dropped=0)
             build = BoardBuild.objects.create(board=board, watermark=watermark, entries=0, total=0, built_at=clock.now(), build_ms=0)
             entries, total = _write_entries(build_id=build.pk, scheme=scheme, period=period)
             build.entries, build.total = entries, total
@@ -363,47 +352,70 @@ def board_rebuild(*, scheme: Scheme, period: str | BoardPeriod, force: bool = Fa
             _advisory("pg_advisory_unlock", _LEDGER_LOCK_CLASS, scheme.pk)
         if own_snapshot:
             _advisory("pg_advisory_unlock", _BOARD_LOCK_CLASS, board.pk)
-    replaced = _drop_builds(board=board, keep=build.pk)
-    return RebuildResult(board=board, build=build, seconds=time.perf_counter() - started, replaced=replaced)
+    dropped = _drop_builds(board=board, keep=(build.pk, old.pk if old is not None else None))
+    return RebuildResult(board=board, build=build, seconds=time.perf_counter() - started, dropped=dropped)
 
 
 def _write_entries(*, build_id: int, scheme: Scheme, period: BoardPeriod) -> tuple[int, int]:
-    """One INSERT … SELECT: scores summed from balance rows, ranked by window functions."""
-    bucket_sql, bucket_params = _buckets_sql(period)
-    active = "s.is_active" if connection.vendor == "postgresql" else "s.is_active = 1"
-    tied = "COUNT(*) OVER (PARTITION BY t.score) > 1"
+    """CREATE TABLE … AS SELECT: scores summed from balance rows, ranked by window functions
+    over one sort (score desc, subject id); then the two unique indexes, built in bulk."""
+    table = entries_table(build_id)
+    pg = connection.vendor == "postgresql"
+    buckets = period.buckets()
+    bucket_sql, params = "", []
+    if buckets is not None:
+        # A period is a contiguous run of buckets: one range on the balance key's first column.
+        bucket_sql = " AND bucket >= %s AND bucket < %s"
+        params = [period.start, period.end] if pg else [period.start.isoformat(), period.end.isoformat()]
+    active = "s.is_active" if pg else "s.is_active = 1"
     sql = f"""
-        INSERT INTO rankings_boardentry (build_id, position, subject_id, score, rank, tied)
-        SELECT %s, ROW_NUMBER() OVER (ORDER BY t.score DESC, t.subject_id), t.subject_id, t.score,
-               RANK() OVER (ORDER BY t.score DESC), {tied}
+        CREATE TABLE {table} AS
+        SELECT ROW_NUMBER() OVER w AS position, t.subject_id AS subject_id, t.score AS score,
+               RANK() OVER (ORDER BY t.score DESC) AS rank,
+               COALESCE(LAG(t.score) OVER w = t.score OR LEAD(t.score) OVER w = t.score, FALSE) AS tied
         FROM (
-            SELECT a.subject_id AS subject_id, COALESCE(SUM(b.score), 0) AS score
+            SELECT a.subject_id AS subject_id, COALESCE(b.score, 0) AS score
             FROM ledger_account a
             JOIN orgs_subject s ON s.id = a.subject_id AND {active}
-            LEFT JOIN ledger_balance b ON b.account_id = a.id{bucket_sql}
+            LEFT JOIN (
+                SELECT account_id, {"CAST(SUM(score) AS bigint)" if pg else "SUM(score)"} AS score
+                FROM ledger_balance WHERE account_id IN (SELECT id FROM ledger_account WHERE scheme_id = %s){bucket_sql}
+                GROUP BY account_id
+            ) b ON b.account_id = a.id
             WHERE a.scheme_id = %s AND a.subject_id IS NOT NULL
-            GROUP BY a.subject_id
         ) t
+        WINDOW w AS (ORDER BY t.score DESC, t.subject_id)
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [build_id, *bucket_params, scheme.pk])
-        entries = cursor.rowcount
-        cursor.execute("SELECT COALESCE(SUM(score), 0) FROM rankings_boardentry WHERE build_id = %s", [build_id])
-        total = int(cursor.fetchone()[0])
-    return max(entries, 0), total
+        if pg:
+            # One big sort and hash: give it memory, and never a nested loop on stale statistics
+            # (a month-end batch adds a bucket the planner has not seen yet).
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(sql, [scheme.pk, *params, scheme.pk])
+        cursor.execute(f"CREATE UNIQUE INDEX {table}_position ON {table} (position)")
+        cursor.execute(f"CREATE UNIQUE INDEX {table}_subject ON {table} (subject_id)")
+        cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(score), 0) FROM {table}")
+        entries, total = cursor.fetchone()
+        if pg:
+            cursor.execute(f"ANALYZE {table}")
+    return int(entries), int(total)
 
 
-def _drop_builds(*, board: Board, keep: int) -> int:
-    """Remove the entries of builds other than `keep` (after the switch, in their own transaction)."""
-    old = list(BoardBuild.objects.filter(board=board).exclude(pk=keep).values_list("pk", flat=True))
+def _drop_builds(*, board: Board, keep: tuple[int, int | None]) -> int:
+    """Drop builds other than the current one and the one before it.
+
+    The previous build is kept one more round so that a reader who looked up the board just
+    before the switch still finds its table (readers also retry once; see selectors).
+    """
+    old = list(BoardBuild.objects.filter(board=board).exclude(pk__in=[k for k in keep if k is not None]).values_list("pk", flat=True))
     if not old:
         return 0
-    removed = 0
-    with transaction.atomic():
+    with transaction.atomic(), connection.cursor() as cursor:
         for build_id in old:
-            removed += BoardEntry.objects.filter(build_id=build_id)._raw_delete(connection.alias)
+            cursor.execute(f"DROP TABLE IF EXISTS {entries_table(build_id)}")
         BoardBuild.objects.filter(pk__in=old).delete()
-    return removed
+    return len(old)
 
 
 def board_stale(*, board: Board) -> bool:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from jifen.ledger.amounts import Points, to_points
 from jifen.orgs.models import OrgUnit, Subject, subtree_q
@@ -36,7 +37,7 @@ from jifen.rankings.boards import (
     scope_scores,
     subjects_named,
 )
-from jifen.rankings.models import Board
+from jifen.rankings.models import entries_table
 from jifen.rules.models import Category, Scheme
 
 __all__ = [
@@ -110,10 +111,6 @@ def _page_args(offset: int, limit: int) -> tuple[int, int]:
     return offset, limit
 
 
-def _snapshot_board(scheme: Scheme, period: BoardPeriod) -> Board | None:
-    return Board.objects.filter(scheme=scheme, period=period.label, current__isnull=False).select_related("current").first()
-
-
 def board_page(
     *,
     scheme: Scheme,
@@ -124,7 +121,8 @@ def board_page(
     offset: int = 0,
     limit: int = 100,
 ) -> BoardPage:
-    """One page of a board, best first. Two queries from a snapshot; live boards cost their scope."""
+    """One page of a board, best first. From a snapshot: two queries (plus a savepoint inside a
+    transaction); live boards cost their scope."""
     period = board_period(period)
     scope = make_scope(scheme=scheme, org=org, group=group, category=category)
     offset, limit = _page_args(offset, limit)
@@ -150,29 +148,56 @@ def board_page(
     )
 
 
+def _current_build(scheme: Scheme, period: BoardPeriod) -> tuple[int, int, dt.datetime] | None:
+    """(build id, entries, built at) of the board's current build, or None (one index probe)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT bb.id, bb.entries, bb.built_at FROM rankings_board b JOIN rankings_boardbuild bb ON bb.id = b.current_id "
+            "WHERE b.scheme_id = %s AND b.period = %s",
+            [scheme.pk, period.label],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1], _aware(row[2]))
+
+
+def _from_build(scheme: Scheme, period: BoardPeriod, read):  # noqa: ANN001, ANN202 - read(cursor, table) -> value
+    """Run `read` against the current build's table: (value, entries, built_at), or None with no build.
+
+    A rebuild keeps the previous build's table one round longer, so a reader that looked up
+    the board just before a switch still finds it; should even that be gone, look up again.
+    """
+    for attempt in range(2):
+        current = _current_build(scheme, period)
+        if current is None:
+            return None
+        build_id, entries, built_at = current
+        try:
+            # Inside a caller's transaction a failed statement needs a savepoint to recover from.
+            guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+            with guard, connection.cursor() as cursor:
+                return read(cursor, entries_table(build_id)), entries, built_at
+        except DatabaseError:
+            if attempt:
+                raise
+    return None
+
+
 def _snapshot_page(
     *, scheme: Scheme, period: BoardPeriod, offset: int, limit: int
 ) -> tuple[list[tuple], int, dt.datetime] | None:
-    with connection.cursor() as cursor:
+    def read(cursor, table: str) -> list[tuple]:  # noqa: ANN001
         cursor.execute(
-            """
-            SELECT e.position, e.rank, e.subject_id, s.name, e.score, e.tied, bb.entries, bb.built_at
-            FROM rankings_board b
-            JOIN rankings_boardbuild bb ON bb.id = b.current_id
-            JOIN rankings_boardentry e ON e.build_id = bb.id AND e.position > %s AND e.position <= %s
-            JOIN orgs_subject s ON s.id = e.subject_id
-            WHERE b.scheme_id = %s AND b.period = %s
+            f"""
+            SELECT e.position, e.rank, e.subject_id, s.name, e.score, e.tied
+            FROM {table} e JOIN orgs_subject s ON s.id = e.subject_id
+            WHERE e.position > %s AND e.position <= %s
             ORDER BY e.position
             """,
-            [offset, offset + limit, scheme.pk, period.label],
+            [offset, offset + limit],
         )
-        rows = cursor.fetchall()
-    if rows:
-        return [row[:6] for row in rows], int(rows[0][6]), _aware(rows[0][7])
-    board = _snapshot_board(scheme, period)
-    if board is None:
-        return None
-    return [], board.current.entries, board.current.built_at
+        return cursor.fetchall()
+
+    return _from_build(scheme, period, read)
 
 
 def _aware(value: object) -> dt.datetime:
@@ -196,36 +221,36 @@ def own_rank(
 ) -> OwnRank | None:
     """A subject's rank, tie and points to the next place; None when the subject is not on the board.
 
-    From a snapshot this is one query (two index probes).
+    From a snapshot this is two queries: the board's current build, then one probe of its table.
     """
     period = board_period(period)
     subject_id = subject if isinstance(subject, int) else subject.pk
     scope = make_scope(scheme=scheme, org=org, group=group, category=category)
     scale = scheme.points_scale
     if scope.whole_scheme:
-        with connection.cursor() as cursor:
+        def read(cursor, table: str) -> tuple | None:  # noqa: ANN001
+            # The next place up is the last subject above: position rank - 1.
             cursor.execute(
-                """
-                SELECT e.rank, e.score, e.tied, bb.entries, bb.built_at,
-                       (SELECT a.score FROM rankings_boardentry a WHERE a.build_id = e.build_id AND a.position = e.rank - 1),
-                       (SELECT a.rank FROM rankings_boardentry a WHERE a.build_id = e.build_id AND a.position = e.rank - 1)
-                FROM rankings_board b
-                JOIN rankings_boardbuild bb ON bb.id = b.current_id
-                JOIN rankings_boardentry e ON e.build_id = bb.id AND e.subject_id = %s
-                WHERE b.scheme_id = %s AND b.period = %s
+                f"""
+                SELECT e.rank, e.score, e.tied, a.score, a.rank
+                FROM {table} e LEFT JOIN {table} a ON a.position = e.rank - 1
+                WHERE e.subject_id = %s
                 """,
-                [subject_id, scheme.pk, period.label],
+                [subject_id],
             )
-            row = cursor.fetchone()
-        if row is not None:
-            rank, score, tied, entries, built_at, above, above_rank = row
+            return cursor.fetchone()
+
+        found = _from_build(scheme, period, read)
+        if found is not None:
+            row, entries, built_at = found
+            if row is None:
+                return None
+            rank, score, tied, above, above_rank = row
             return OwnRank(
                 subject_id=subject_id, rank=rank, score=to_points(score, scale), tied=bool(tied), out_of=entries,
                 points_to_next=None if above is None else to_points(above - score, scale), next_rank=above_rank,
-                source="snapshot", built_at=_aware(built_at),
+                source="snapshot", built_at=built_at,
             )
-        if _snapshot_board(scheme, period) is not None:
-            return None
     ranked = live_board(scheme=scheme, period=period, scope=scope)
     return _own_from(ranked, subject_id, scale)
 

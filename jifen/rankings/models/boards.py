@@ -1,19 +1,24 @@
 """Leaderboard snapshots: every subject of a scheme ranked for one period, read by index probes.
 
-A Board is one (scheme, period) leaderboard; each rebuild writes a BoardBuild with all its
-entries and then points the board at it, so readers always see one complete ranking. An entry
-stores the competition rank, so a subject's own rank is a probe on (build, subject) and a page
-is a range on (build, position): both O(log n) however many subjects the scheme has.
+A Board is one (scheme, period) leaderboard; each rebuild writes a BoardBuild and its entries,
+then points the board at it, so readers always see one complete ranking.
+
+The entries of a build live in their own table, `rankings_boardentry_<build id>` (see
+`entries_table`), created by CREATE TABLE … AS SELECT with its two indexes built afterwards:
+for a million subjects that is several times cheaper than inserting into one shared indexed
+table, and dropping an old build is a DROP TABLE instead of deleting a million rows.
+Columns: position (1…n, ties ordered by subject id), subject_id, score (scheme units),
+rank (competition rank 1, 2, 2, 4), tied (another subject has the same score). Unique indexes
+on position and on subject_id: own rank is one probe, a page one range scan.
 """
 
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
 
 from jifen.rules.models import Scheme
 
-__all__ = ["Board", "BoardBuild", "BoardEntry"]
+__all__ = ["Board", "BoardBuild", "entries_table"]
 
 
 class Board(models.Model):
@@ -52,27 +57,6 @@ class BoardBuild(models.Model):
         return f"{self.board_id} build {self.pk} @ tx {self.watermark}"
 
 
-class BoardEntry(models.Model):
-    """A subject's place on one build: position is 1…n (ties broken by subject id), rank is the
-    competition rank (1, 2, 2, 4) and tied says another subject shares it."""
-
-    pk = models.CompositePrimaryKey("build", "position")
-    # No database foreign keys: a million-row build would pay a check per row; the rows are
-    # derived data, rebuilt from the ledger at will.
-    build = models.ForeignKey(BoardBuild, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
-    position = models.PositiveIntegerField()
-    subject = models.ForeignKey(
-        "orgs.Subject", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
-    score = models.BigIntegerField()
-    rank = models.PositiveIntegerField()
-    tied = models.BooleanField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["build", "subject"], name="rankings_boardentry_one_per_subject"),
-            models.CheckConstraint(condition=Q(rank__lte=models.F("position")), name="rankings_boardentry_rank_le_position"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.build_id}#{self.position}: {self.subject_id} {self.score} (rank {self.rank})"
+def entries_table(build_id: int) -> str:
+    """The table holding a build's entries (the id is an integer, so the name is safe to inline)."""
+    return f"rankings_boardentry_{int(build_id)}"

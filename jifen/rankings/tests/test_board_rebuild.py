@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.db import connection, connections, transaction
+from django.db import connection as db
 
 from jifen.core import clock
 from jifen.ledger.services import account_for
@@ -19,7 +20,7 @@ from jifen.rankings.boards import (
     boards_due,
     boards_refresh,
 )
-from jifen.rankings.models import Board, BoardBuild, BoardEntry
+from jifen.rankings.models import Board, BoardBuild, entries_table
 from jifen.rankings.selectors import board_page, own_rank
 from jifen.rankings.tests.rewards_helpers import give, person, unit
 
@@ -84,20 +85,55 @@ def test_snapshot_matches_a_brute_force_ranking_on_random_postings(world, seed):
         assert [(r.subject_id, r.rank, r.score, r.tied) for r in live] == [(r.subject_id, r.rank, r.score, r.tied) for r in rows]
 
 
+def table_names():
+    return {t for t in db.introspection.table_names() if t.startswith("rankings_boardentry_")}
+
+
 def test_a_rebuild_with_nothing_new_is_skipped_and_old_builds_are_dropped(world):
     scheme = make_scheme(world.shahe, code="shahe-b")
     give(scheme, world.zhangsan, 5, local(2026, 3, 1, 9, 0))
     first = board_rebuild(scheme=scheme, period="2026")
     assert (first.build.entries, first.build.total) == (1, 5)
-    again = board_rebuild(scheme=scheme, period="2026")
-    assert again.build is None
+    assert board_rebuild(scheme=scheme, period="2026").build is None
     give(scheme, world.limei, 7, local(2026, 3, 2, 9, 0))
     second = board_rebuild(scheme=scheme, period="2026")
-    assert (second.build.entries, second.build.total, second.replaced) == (2, 12, 1)
-    assert list(BoardBuild.objects.values_list("pk", flat=True)) == [second.build.pk]
-    assert list(BoardEntry.objects.order_by("position").values_list("subject_id", "score", "rank", "tied")) == [
-        (world.limei.subject_id, 7, 1, False), (world.zhangsan.subject_id, 5, 2, False),
-    ]
+    assert (second.build.entries, second.build.total, second.dropped) == (2, 12, 0)
+    # The build before the current one stays one more round for readers caught mid-switch.
+    assert table_names() == {entries_table(first.build.pk), entries_table(second.build.pk)}
+    third = board_rebuild(scheme=scheme, period="2026", force=True)
+    assert third.dropped == 1
+    assert table_names() == {entries_table(second.build.pk), entries_table(third.build.pk)}
+    assert list(BoardBuild.objects.order_by("pk").values_list("pk", flat=True)) == [second.build.pk, third.build.pk]
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT subject_id, score, rank, tied FROM {entries_table(third.build.pk)} ORDER BY position")
+        rows = [(s, sc, r, bool(t)) for s, sc, r, t in cursor.fetchall()]
+    assert rows == [(world.limei.subject_id, 7, 1, False), (world.zhangsan.subject_id, 5, 2, False)]
+
+
+def test_a_reader_caught_by_a_dropped_table_looks_again(world, monkeypatch):
+    scheme = make_scheme(world.shahe, code="shahe-r")
+    give(scheme, world.zhangsan, 5, local(2026, 3, 1, 9, 0))
+    first = board_rebuild(scheme=scheme, period="2026").build
+    # Simulate the switch happening between the reader's two queries.
+    from jifen.rankings import selectors
+
+    real = selectors._current_build
+    calls = []
+
+    def stale_then_real(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            found = real(*args)
+            with db.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE {entries_table(first.pk)} RENAME TO moved_away")
+            return found
+        with db.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE moved_away RENAME TO {entries_table(first.pk)}")
+        return real(*args)
+
+    monkeypatch.setattr(selectors, "_current_build", stale_then_real)
+    mine = own_rank(scheme=scheme, subject=world.zhangsan.subject, period="2026")
+    assert (mine.rank, mine.score, len(calls)) == (1, 5, 2)
 
 
 def test_a_board_is_stale_only_when_its_period_moves(world):
