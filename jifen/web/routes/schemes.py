@@ -14,6 +14,7 @@ urlpatterns = [
     path("console/scheme/<int:pk>/catalog/import/", schemes.catalog_import, name="console_catalog_import"),
     path("console/scheme/<int:pk>/catalog/export/", schemes.catalog_export, name="console_catalog_export"),
     path("console/item/<int:pk>/", schemes.item_detail, name="console_item"),
+    path("console/binding/<int:pk>/limit/", schemes.role_limit, name="console_role_limit"),
 ]
 
 NAV = [("admin", NavItem(_("积分方案"), "console_schemes_home"))]

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jifen.core.errors import JifenError, field_error
+from jifen.core.errors import JifenError, PermissionDenied, field_error
 from jifen.orgs.models import OrgUnit, Role, ancestor_paths, subtree_q
 from jifen.orgs.selectors import org_roots_for
 from jifen.rules import catalog_excel, selectors
@@ -504,3 +504,34 @@ def catalog_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="catalog-{scheme.code}-{rules.today_in(scheme):%Y%m%d}.xlsx"'
     return response
+
+
+# ---------------------------------------------------------------- points limits on role bindings
+
+
+@login_required
+@require_POST
+def role_limit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set a binding's points limit from the roles page (empty: no right to award or deduct)."""
+    from jifen.orgs import selectors as org_selectors
+    from jifen.orgs import services as orgs
+    from jifen.orgs.models import ROLE_RANK, RoleBinding
+
+    binding = get_object_or_404(RoleBinding.objects.select_related("org", "user"), pk=pk)
+    require_org_admin(request, binding.org)
+    if ROLE_RANK[Role(binding.role)] > org_selectors.user_role_rank(user=request.user, org=binding.org):
+        raise PermissionDenied("不能修改高于自己的角色", "you cannot change a role above your own", code="role_above_own")
+    back = request.POST.get("back", "")
+    if not (binding.org.path == back or binding.org.path.startswith(back + "/")):
+        back = binding.org.path
+    text = request.POST.get("points_limit", "").strip()
+    if text and not text.isdigit():
+        messages.error(request, _("单次奖扣分上限应为不小于0的整数，或留空。"))
+        return redirect("console_roles", path=back)
+    try:
+        orgs.role_binding_set_limit(actor=request.user, binding=binding, points_limit=int(text) if text else None)
+    except JifenError as exc:
+        messages.error(request, exc.message(get_language()))
+    else:
+        messages.success(request, _("已修改%(user)s的单次奖扣分上限。") % {"user": binding.user})
+    return redirect("console_roles", path=back)
