@@ -161,9 +161,9 @@ def test_editing_the_scheme_settings(client, world, p7):
         ({"objection_days": "400"}, "objection_days", "数值太大"),
         ({"fraud_multiplier": "0.5"}, "fraud_multiplier", "数值太小"),
         ({"veto_period_days": "0"}, "veto_period_days", "数值太小"),
-        ({"reward_rules": '[{"type": "lottery", "period": "year"}]'}, "reward_rules", "未知的类型"),
+        ({"reward_rules": '[{"type": "lottery", "period": "year"}]'}, "reward_rules", "reward_rules[0]: 未知的类型"),
         ({"reward_rules": '[{"type": "rank_table", "period": "year"'}, "reward_rules", "JSON 格式有误：第 1 行第 41 列。"),
-        ({"grade_bands": '[{"code": "a", "name": "甲", "min": 90, "max": 80}]'}, "grade_bands", "最低分不能高于最高分"),
+        ({"grade_bands": '[{"code": "a", "name": "甲", "min": 90, "max": 80}]'}, "grade_bands", "grading.bands[0]: 最低分不能高于最高分"),
         ({"base_points": "-1"}, "base_points", "数值太小"),
     ],
 )
@@ -193,3 +193,14 @@ def test_the_settings_page_shows_the_items_still_to_fill(client, world, p7):
     page = client.get(reverse("console_scheme", args=[p7.pk])).content.decode()
     assert "还有 1 个事项的分值待填写，填写前不能记分。" in page
     assert 'name="fraud_multiplier" value="2"' in page
+
+
+@pytest.mark.django_db
+def test_problems_in_the_scheme_fields_and_the_settings_are_shown_together(client, world, p7):
+    client.force_login(world.admin)
+    data = settings_form(p7, time_zone="Mars/Base", fraud_multiplier="200")
+    response = client.post(reverse("console_scheme", args=[p7.pk]), data)
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert errors["time_zone"] == ["未知的时区「Mars/Base」（如 Asia/Shanghai）"]
+    assert errors["fraud_multiplier"] == ["数值太大"]

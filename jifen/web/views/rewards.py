@@ -20,9 +20,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jifen.core.errors import InvalidInput, JifenError, NotFound
@@ -52,8 +51,8 @@ from jifen.web.permissions import require_org_admin
 from jifen.web.views.schemes import add_errors
 
 RULE_LABELS = {
-    "rank_table": _l("排名奖励"), "threshold": _l("达标奖励"), "group_average": _l("小组人均奖励"),
-    "top_n": _l("评选前若干名"), "quota": _l("按比例表彰"), "above_average": _l("高于平均分推荐"),
+    "rank_table": gettext_lazy("排名奖励"), "threshold": gettext_lazy("达标奖励"), "group_average": gettext_lazy("小组人均奖励"),
+    "top_n": gettext_lazy("评选前若干名"), "quota": gettext_lazy("按比例表彰"), "above_average": gettext_lazy("高于平均分推荐"),
 }
 
 
@@ -64,8 +63,8 @@ def _scheme(request: HttpRequest, pk: int) -> Scheme:
 
 
 class EvaluateForm(forms.Form):
-    rule_index = forms.TypedChoiceField(label=_l("奖励规则"), coerce=int)
-    period = forms.CharField(label=_l("期间"), max_length=16, help_text=_l("如 2026、2026-Q3、2026-11。"))
+    rule_index = forms.TypedChoiceField(label=gettext_lazy("奖励规则"), coerce=int)
+    period = forms.CharField(label=gettext_lazy("期间"), max_length=16, help_text=gettext_lazy("如 2026、2026-Q3、2026-11。"))
 
     def __init__(self, *args: Any, scheme: Scheme, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -75,17 +74,17 @@ class EvaluateForm(forms.Form):
 
 
 class YearForm(forms.Form):
-    year = forms.IntegerField(label=_l("年份"), min_value=2000, max_value=2100)
+    year = forms.IntegerField(label=gettext_lazy("年份"), min_value=2000, max_value=2100)
 
 
 class MonthForm(forms.Form):
-    month = forms.RegexField(label=_l("月份"), regex=r"^\d{4}-\d{2}$", help_text=_l("如 2026-10。"),
-                             error_messages={"invalid": _l("月份格式应为 YYYY-MM，如 2026-10。")})
+    month = forms.RegexField(label=gettext_lazy("月份"), regex=r"^\d{4}-\d{2}$", help_text=gettext_lazy("如 2026-10。"),
+                             error_messages={"invalid": gettext_lazy("月份格式应为 YYYY-MM，如 2026-10。")})
 
 
 class AttendanceForm(MonthForm):
-    file = forms.FileField(label=_l("出勤表（.xlsx）"), help_text=_l("列：工号、姓名、出勤天数、应出勤天数。"))
-    dry_run = forms.BooleanField(label=_l("只检查，不写入（试导入）"), required=False, initial=True)
+    file = forms.FileField(label=gettext_lazy("出勤表（.xlsx）"), help_text=gettext_lazy("列：工号、姓名、出勤天数、应出勤天数。"))
+    dry_run = forms.BooleanField(label=gettext_lazy("只检查，不写入（试导入）"), required=False, initial=True)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -95,25 +94,25 @@ class AttendanceForm(MonthForm):
 
 
 class HonourForm(forms.Form):
-    title = forms.CharField(label=_l("称号"), max_length=100)
-    name = forms.CharField(label=_l("授予谁（姓名或户名）"), max_length=100)
-    period = forms.CharField(label=_l("期间"), max_length=16, help_text=_l("如 2026。"))
-    note = forms.CharField(label=_l("备注"), max_length=300, required=False)
+    title = forms.CharField(label=gettext_lazy("称号"), max_length=100)
+    name = forms.CharField(label=gettext_lazy("授予谁（姓名或户名）"), max_length=100)
+    period = forms.CharField(label=gettext_lazy("期间"), max_length=16, help_text=gettext_lazy("如 2026。"))
+    note = forms.CharField(label=gettext_lazy("备注"), max_length=300, required=False)
 
 
 class DividendForm(forms.Form):
-    org_path = forms.CharField(label=_l("分红的组织（路径）"), max_length=500)
-    period = forms.CharField(label=_l("期间"), max_length=16, help_text=_l("如 2026。"))
-    pool_yuan = forms.DecimalField(label=_l("分红总额（元）"), min_value=Decimal("0.01"), max_digits=15, decimal_places=2)
-    vetoed_policy = forms.ChoiceField(label=_l("一票否决户"), choices=DividendDistribution.VetoedPolicy.choices)
-    zero_policy = forms.ChoiceField(label=_l("零分户"), choices=DividendDistribution.ZeroPolicy.choices)
-    note = forms.CharField(label=_l("备注"), max_length=300, required=False)
+    org_path = forms.CharField(label=gettext_lazy("分红的组织（路径）"), max_length=500)
+    period = forms.CharField(label=gettext_lazy("期间"), max_length=16, help_text=gettext_lazy("如 2026。"))
+    pool_yuan = forms.DecimalField(label=gettext_lazy("分红总额（元）"), min_value=Decimal("0.01"), max_digits=15, decimal_places=2)
+    vetoed_policy = forms.ChoiceField(label=gettext_lazy("一票否决户"), choices=DividendDistribution.VetoedPolicy.choices)
+    zero_policy = forms.ChoiceField(label=gettext_lazy("零分户"), choices=DividendDistribution.ZeroPolicy.choices)
+    note = forms.CharField(label=gettext_lazy("备注"), max_length=300, required=False)
     key = forms.CharField(widget=forms.HiddenInput, max_length=200)
 
 
 class EvaluationOpenForm(YearForm):
-    branch_path = forms.CharField(label=_l("党支部（路径）"), max_length=500)
-    trim_mass = forms.BooleanField(label=_l("群众积分去掉最高分和最低分"), required=False)
+    branch_path = forms.CharField(label=gettext_lazy("党支部（路径）"), max_length=500)
+    trim_mass = forms.BooleanField(label=gettext_lazy("群众积分去掉最高分和最低分"), required=False)
 
 
 def _overview(request: HttpRequest, scheme: Scheme, status: int = 200, **bound: forms.Form) -> HttpResponse:
@@ -127,17 +126,19 @@ def _overview(request: HttpRequest, scheme: Scheme, status: int = 200, **bound: 
         "evaluation_form": EvaluationOpenForm(prefix="evaluation"),
         **bound,
     }
+    closed = closing.closed_years(scheme=scheme)
+    titles = sorted(rewards._honour_titles(scheme))
     context = {
         "scheme": scheme, "org": scheme.org, "context_unit": scheme.org,
+        "closed_years": closed, "closed_years_text": "、".join(str(y) for y in closed),
+        "honour_titles": titles, "honour_titles_text": "、".join(titles),
         "rules": [(i, rewards.describe_rule(rule)) for i, rule in enumerate(settings.reward_rules)],
         "lists": RewardList.objects.filter(scheme=scheme).order_by("-period_start", "rule_index"),
-        "closed_years": closing.closed_years(scheme=scheme),
         "clears": scheme.period_policy == Scheme.PeriodPolicy.YEAR_END_CLEAR,
         "runs": PointsRun.objects.filter(scheme=scheme).order_by("-created_at", "-pk")[:20],
         "has_base": settings.base_points is not None,
         "has_fixed": settings.fixed_points is not None,
         "honours": rewards.honours_of(scheme=scheme),
-        "honour_titles": sorted(rewards._honour_titles(scheme)),
         "has_grading": settings.grading is not None,
         "evaluations": PartyEvaluation.objects.filter(scheme=scheme).select_related("branch").order_by("-year", "branch__path"),
         "distributions": DividendDistribution.objects.filter(scheme=scheme).select_related("org").order_by("-created_at", "-pk"),

@@ -19,9 +19,8 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jifen.core.errors import JifenError, PermissionDenied, field_error
@@ -30,15 +29,16 @@ from jifen.orgs.selectors import org_roots_for
 from jifen.rules import catalog_excel, selectors
 from jifen.rules import services as rules
 from jifen.rules.models import SUBJECT_TYPES, Category, Item, ItemVersion, Scheme
+from jifen.rules.settings_schema import validate_settings
 from jifen.rules.template_format import template_load, template_names
 from jifen.web.permissions import admin_org, require_org_admin
 from jifen.web.views.console import _roots
 
 SUBJECT_TYPE_LABELS = {
-    "person": _l("个人"), "household": _l("家庭户"), "party_member": _l("党员"), "staff": _l("员工"),
-    "teacher": _l("教师"), "unit": _l("单位"),
+    "person": gettext_lazy("个人"), "household": gettext_lazy("家庭户"), "party_member": gettext_lazy("党员"), "staff": gettext_lazy("员工"),
+    "teacher": gettext_lazy("教师"), "unit": gettext_lazy("单位"),
 }
-BLANK = [("", _l("（未定，待填写）"))]
+BLANK = [("", gettext_lazy("（未定，待填写）"))]
 
 
 def add_errors(form: forms.Form, exc: JifenError, fields: dict[str, str] | None = None) -> None:
@@ -52,7 +52,9 @@ def add_errors(form: forms.Form, exc: JifenError, fields: dict[str, str] | None 
         target = _field_for(path, form, fields or {})
         text = problem["en"] if english else problem["zh"]
         if target is not None:
-            form.add_error(target, text)
+            # Deep inside a table (reward_rules[0].type …): say where, the box holds a whole list.
+            exact = path == target or path in (fields or {}) and (fields or {})[path] == target
+            form.add_error(target, text if exact or not path else f"{path.removeprefix('settings.')}: {text}")
         else:
             form.add_error(None, f"{path}: {text}" if path else exc.message(language))
 
@@ -79,15 +81,15 @@ def _scheme_for_admin(request: HttpRequest, pk: int) -> Scheme:
 
 
 class TemplateApplyForm(forms.Form):
-    template = forms.ChoiceField(label=_l("模板"))
+    template = forms.ChoiceField(label=gettext_lazy("模板"))
     effective_from = forms.DateField(
-        label=_l("细则生效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_l("留空为今天。"),
+        label=gettext_lazy("细则生效日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text=gettext_lazy("留空为今天。"),
     )
     period_policy = forms.ChoiceField(
-        label=_l("积分有效期"), required=False,
-        choices=[("", _l("按模板")), *Scheme.PeriodPolicy.choices],
-        help_text=_l("篇3、篇5 的原文没有规定，套用时须选择。"),
+        label=gettext_lazy("积分有效期"), required=False,
+        choices=[("", gettext_lazy("按模板")), *Scheme.PeriodPolicy.choices],
+        help_text=gettext_lazy("篇3、篇5 的原文没有规定，套用时须选择。"),
     )
 
     def __init__(self, *args: Any, templates: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -150,41 +152,41 @@ def _above(org: OrgUnit) -> Any:
 
 # ---------------------------------------------------------------- scheme settings
 
-JSON_HELP = _l("JSON 格式；留空表示不用。出错时会指出具体位置。")
+JSON_HELP = gettext_lazy("JSON 格式；留空表示不用。出错时会指出具体位置。")
 
 
 class SchemeSettingsForm(forms.Form):
-    name = forms.CharField(label=_l("方案名称"), max_length=200)
+    name = forms.CharField(label=gettext_lazy("方案名称"), max_length=200)
     subject_types = forms.MultipleChoiceField(
-        label=_l("积分对象"), widget=forms.CheckboxSelectMultiple, choices=[(t, SUBJECT_TYPE_LABELS[t]) for t in SUBJECT_TYPES],
-        error_messages={"required": _l("请至少选择一种积分对象。")},
+        label=gettext_lazy("积分对象"), widget=forms.CheckboxSelectMultiple, choices=[(t, SUBJECT_TYPE_LABELS[t]) for t in SUBJECT_TYPES],
+        error_messages={"required": gettext_lazy("请至少选择一种积分对象。")},
     )
-    period_policy = forms.ChoiceField(label=_l("积分有效期"), required=False, choices=[*BLANK, *Scheme.PeriodPolicy.choices])
-    time_zone = forms.CharField(label=_l("时区"), max_length=64, help_text=_l("如 Asia/Shanghai；周期按此时区划分。"))
-    notice_cadence = forms.ChoiceField(label=_l("公示周期"), required=False, choices=[*BLANK, *Scheme.Cadence.choices])
-    review_cadence = forms.ChoiceField(label=_l("评议周期"), required=False, choices=[*BLANK, *Scheme.Cadence.choices])
-    objection_days = forms.IntegerField(label=_l("异议期（天）"), required=False)
-    redemption_lowers_score = forms.BooleanField(label=_l("兑换后扣减积分（排名分）"), required=False)
-    base_points = forms.IntegerField(label=_l("基础分"), required=False, help_text=_l("每年发放给每个积分对象的基础分。"))
+    period_policy = forms.ChoiceField(label=gettext_lazy("积分有效期"), required=False, choices=[*BLANK, *Scheme.PeriodPolicy.choices])
+    time_zone = forms.CharField(label=gettext_lazy("时区"), max_length=64, help_text=gettext_lazy("如 Asia/Shanghai；周期按此时区划分。"))
+    notice_cadence = forms.ChoiceField(label=gettext_lazy("公示周期"), required=False, choices=[*BLANK, *Scheme.Cadence.choices])
+    review_cadence = forms.ChoiceField(label=gettext_lazy("评议周期"), required=False, choices=[*BLANK, *Scheme.Cadence.choices])
+    objection_days = forms.IntegerField(label=gettext_lazy("异议期（天）"), required=False)
+    redemption_lowers_score = forms.BooleanField(label=gettext_lazy("兑换后扣减积分（排名分）"), required=False)
+    base_points = forms.IntegerField(label=gettext_lazy("基础分"), required=False, help_text=gettext_lazy("每年发放给每个积分对象的基础分。"))
     fraud_multiplier = forms.DecimalField(
-        label=_l("弄虚作假倍数"), required=False, help_text=_l("弄虚作假者按事项分值的几倍扣分，如 2。")
+        label=gettext_lazy("弄虚作假倍数"), required=False, help_text=gettext_lazy("弄虚作假者按事项分值的几倍扣分，如 2。")
     )
-    veto_enabled = forms.BooleanField(label=_l("实行一票否决"), required=False)
-    veto_period_days = forms.IntegerField(label=_l("一票否决期限（天）"), required=False)
+    veto_enabled = forms.BooleanField(label=gettext_lazy("实行一票否决"), required=False)
+    veto_period_days = forms.IntegerField(label=gettext_lazy("一票否决期限（天）"), required=False)
     leader_matching = forms.ChoiceField(
-        label=_l("领导连带加扣分"), required=False,
-        choices=[("", _l("不实行")), ("on", _l("实行")), ("off", _l("暂停"))],
+        label=gettext_lazy("领导连带加扣分"), required=False,
+        choices=[("", gettext_lazy("不实行")), ("on", gettext_lazy("实行")), ("off", gettext_lazy("暂停"))],
     )
     factors = forms.CharField(
-        label=_l("固定分因素表"), required=False, widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        label=gettext_lazy("固定分因素表"), required=False, widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         help_text=JSON_HELP,
     )
     grade_bands = forms.CharField(
-        label=_l("等次分数段"), required=False, widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        label=gettext_lazy("等次分数段"), required=False, widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         help_text=JSON_HELP,
     )
     reward_rules = forms.CharField(
-        label=_l("奖励规则与奖励表"), required=False, widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        label=gettext_lazy("奖励规则与奖励表"), required=False, widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
         help_text=JSON_HELP,
     )
 
@@ -214,6 +216,9 @@ class SchemeSettingsForm(forms.Form):
 
 SETTINGS_FIELDS = {
     "settings.base_points": "base_points",
+    "settings.base_points.amount": "base_points",
+    "settings.veto.period_days": "veto_period_days",
+    "settings.leader_matching.enabled": "leader_matching",
     "settings.fraud_multiplier": "fraud_multiplier",
     "settings.veto": "veto_period_days",
     "settings.veto.enabled": "veto_enabled",
@@ -287,16 +292,23 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = SchemeSettingsForm(request.POST or None, initial=settings_initial(scheme))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        new_settings = _jsonable(settings_from_form(scheme, data))
         try:
             rules.scheme_update(
                 actor=request.user, scheme=scheme, name=data["name"], subject_types=data["subject_types"],
                 period_policy=data["period_policy"] or None, time_zone=data["time_zone"].strip(),
                 notice_cadence=data["notice_cadence"] or None, review_cadence=data["review_cadence"] or None,
                 objection_days=data["objection_days"], redemption_lowers_score=data["redemption_lowers_score"],
-                settings=_jsonable(settings_from_form(scheme, data)),
+                settings=new_settings,
             )
         except JifenError as exc:
             add_errors(form, exc, SETTINGS_FIELDS)
+            # The service stops at the scheme's own fields; show the settings' problems in the same answer.
+            if not str((exc.detail or {}).get("field", "")).startswith("settings"):
+                try:
+                    validate_settings(new_settings)
+                except JifenError as more:
+                    add_errors(form, more, SETTINGS_FIELDS)
         else:
             messages.success(request, _("方案设置已保存。"))
             return redirect("console_scheme", pk=scheme.pk)
@@ -316,27 +328,27 @@ def _jsonable(value: Any) -> Any:
 
 
 class CategoryForm(forms.Form):
-    code = forms.CharField(label=_l("类别编码"), max_length=64, help_text=_l("字母、数字、- 和 _。"))
-    name = forms.CharField(label=_l("类别名称"), max_length=100)
+    code = forms.CharField(label=gettext_lazy("类别编码"), max_length=64, help_text=gettext_lazy("字母、数字、- 和 _。"))
+    name = forms.CharField(label=gettext_lazy("类别名称"), max_length=100)
 
 
 class ItemForm(forms.Form):
     """One version of an item: what it says and is worth, from a date."""
 
-    name = forms.CharField(label=_l("事项"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
-    direction = forms.ChoiceField(label=_l("加分/扣分"), choices=ItemVersion.Direction.choices)
-    points = forms.DecimalField(label=_l("固定分值"), required=False, help_text=_l("填固定分值，或填下面的分值范围。"))
-    points_min = forms.DecimalField(label=_l("最低分"), required=False)
-    points_max = forms.DecimalField(label=_l("最高分"), required=False)
-    frequency = forms.ChoiceField(label=_l("频次"), choices=ItemVersion.Frequency.choices)
-    cap_per_day = forms.IntegerField(label=_l("每天上限（次）"), required=False)
-    cap_per_month = forms.IntegerField(label=_l("每月上限（次）"), required=False)
-    cap_per_year = forms.IntegerField(label=_l("每年上限（次）"), required=False)
-    evidence_required = forms.BooleanField(label=_l("须附证明材料"), required=False)
-    min_role = forms.ChoiceField(label=_l("最低记录角色"), choices=ItemVersion.MinRole.choices)
-    kind = forms.ChoiceField(label=_l("类型"), choices=ItemVersion.Kind.choices)
-    effective_from = forms.DateField(label=_l("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=_l("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(label=gettext_lazy("事项"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    direction = forms.ChoiceField(label=gettext_lazy("加分/扣分"), choices=ItemVersion.Direction.choices)
+    points = forms.DecimalField(label=gettext_lazy("固定分值"), required=False, help_text=gettext_lazy("填固定分值，或填下面的分值范围。"))
+    points_min = forms.DecimalField(label=gettext_lazy("最低分"), required=False)
+    points_max = forms.DecimalField(label=gettext_lazy("最高分"), required=False)
+    frequency = forms.ChoiceField(label=gettext_lazy("频次"), choices=ItemVersion.Frequency.choices)
+    cap_per_day = forms.IntegerField(label=gettext_lazy("每天上限（次）"), required=False)
+    cap_per_month = forms.IntegerField(label=gettext_lazy("每月上限（次）"), required=False)
+    cap_per_year = forms.IntegerField(label=gettext_lazy("每年上限（次）"), required=False)
+    evidence_required = forms.BooleanField(label=gettext_lazy("须附证明材料"), required=False)
+    min_role = forms.ChoiceField(label=gettext_lazy("最低记录角色"), choices=ItemVersion.MinRole.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=ItemVersion.Kind.choices)
+    effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    note = forms.CharField(label=gettext_lazy("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def version_fields(self, scheme: Scheme) -> dict[str, Any]:
         data = self.cleaned_data
@@ -358,8 +370,8 @@ class ItemForm(forms.Form):
 
 
 class ItemCreateForm(ItemForm):
-    code = forms.CharField(label=_l("事项编码"), max_length=64, help_text=_l("字母、数字、- 和 _，方案内唯一。"))
-    category = forms.ModelChoiceField(label=_l("类别"), queryset=Category.objects.none())
+    code = forms.CharField(label=gettext_lazy("事项编码"), max_length=64, help_text=gettext_lazy("字母、数字、- 和 _，方案内唯一。"))
+    category = forms.ModelChoiceField(label=gettext_lazy("类别"), queryset=Category.objects.none())
 
     field_order = ["category", "code"]
 
@@ -453,10 +465,10 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 class CatalogImportForm(forms.Form):
     file = forms.FileField(
-        label=_l("积分细则（.xlsx）"), help_text=_l("用本页导出的文件修改后上传；最大 10 MB。"),
+        label=gettext_lazy("积分细则（.xlsx）"), help_text=gettext_lazy("用本页导出的文件修改后上传；最大 10 MB。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
-    dry_run = forms.BooleanField(label=_l("只检查，不写入（试导入）"), required=False, initial=True)
+    dry_run = forms.BooleanField(label=gettext_lazy("只检查，不写入（试导入）"), required=False, initial=True)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
