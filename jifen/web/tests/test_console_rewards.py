@@ -324,3 +324,32 @@ def test_opening_an_evaluation_and_entering_scores(client, world, branch_year):
     assert sorted(evaluation.members.values_list("mass_scores__score", flat=True)) == [Decimal("80"), Decimal("95")]
     page = client.get(url).content.decode()
     assert "90.0" in page and "82.0" in page
+
+
+@pytest.mark.django_db
+def test_a_branch_year_is_checked_and_closed_into_grades(client, world, branch_year):
+    scheme, branch = branch_year
+    client.force_login(world.admin)
+    with frozen(2025, 12, 20, 9, 0):
+        client.post(reverse("console_evaluation_open", args=[scheme.pk]),
+                    {"evaluation-year": "2025", "evaluation-branch_path": branch.path})
+    evaluation = PartyEvaluation.objects.get()
+    url = reverse("console_evaluation", args=[evaluation.pk])
+    members = list(evaluation.members.order_by("name"))
+    refused = client.post(url, {"action": "close"})
+    assert refused.status_code == 422 and PartyEvaluation.objects.get().status == "open"
+    for m, value in zip(members, ("18", "12"), strict=True):
+        areas = {f"area_{c}": value for c in ("org_life", "excellence", "serve_people", "discipline", "mass_feedback")}
+        client.post(url, {"action": "self", "member": m.pk, **areas})
+        client.post(url, {"action": "branch", "member": m.pk, **areas})
+    client.post(url, {"action": "mass", "representative": "代表甲", **{f"mass_{m.pk}": "90" for m in members}})
+    for m in members:
+        assert client.post(url, {"action": "org_check", "member": m.pk}).status_code == 302
+    assert client.post(url, {"action": "close"}).status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.status == "closed"
+    graded = list(evaluation.members.order_by("-final_score").values_list("name", "final_score", "rank"))
+    # 0.2 × 90 + 0.5 × 90 + 0.3 × 90 = 90 for 张党员; 0.2 × 60 + 0.5 × 60 + 0.3 × 90 = 69 for 王党员.
+    assert graded == [("张党员", Decimal("90.00"), 1), ("王党员", Decimal("69.00"), 2)]
+    page = client.get(url).content.decode()
+    assert 'name="action" value="org_check"' not in page and 'value="close"' not in page

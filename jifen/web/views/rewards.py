@@ -385,6 +385,13 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     scores={k: v for k, v in scores.items() if v != ""},
                 )
                 messages.success(request, _("已记录群众代表的评分。"))
+            elif action == "org_check":
+                member = next((m for m in members if str(m.pk) == request.POST.get("member")), None)
+                if member is None:
+                    raise NotFound("找不到这名党员", "no such member in this evaluation", code="member_not_found")
+                evaluation.party_evaluation_org_check(actor=request.user, evaluation=found, member=member,
+                                                      note=request.POST.get("note", ""))
+                messages.success(request, _("已核定%(name)s的分数。") % {"name": member.name})
             elif action == "close":
                 evaluation.party_evaluation_close(actor=request.user, evaluation=found)
                 messages.success(request, _("评议已结束，等次已评定。"))
