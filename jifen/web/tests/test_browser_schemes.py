@@ -24,7 +24,8 @@ def test_an_admin_applies_a_template_and_edits_a_catalog_item(phone, world):
         phone.page.click(".nav-admin a:text('积分方案')")
     # The admin holds the township: the schemes page of 张集镇 opens; go to the village's.
     phone.goto("/console/org/demo/zhangji/shahe/-/schemes/")
-    assert phone.page.inner_text("h1") == "沙河村的积分方案"
+    assert phone.page.inner_text("h1") == "沙河村 村"
+    assert phone.page.inner_text("nav.tabs a[aria-current=page]") == "积分方案"
     phone.check("1-schemes-empty")
 
     phone.page.select_option("select[name=template]", "p7-town-jifen-plus")

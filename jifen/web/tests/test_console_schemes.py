@@ -62,11 +62,11 @@ def test_the_schemes_list_costs_the_same_queries_for_many_schemes(client, world,
     url = reverse("console_schemes", args=["demo/zhangji"])
     rules.scheme_create(actor=None, org=world.shahe, code="s0", name="方案0", subject_types=["person"])
     client.get(url)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(url)
     for i in range(1, 8):
         rules.scheme_create(actor=None, org=world.shahe_grid1, code=f"s{i}", name=f"方案{i}", subject_types=["person"])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         page = client.get(url).content.decode()
     assert page.count('href="/console/scheme/') == 8
 

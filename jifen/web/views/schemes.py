@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, gettext_lazy
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jifen.core.errors import JifenError, PermissionDenied, field_error
 from jifen.orgs.models import OrgUnit, Role, ancestor_paths, subtree_q
-from jifen.orgs.selectors import org_roots_for
+from jifen.orgs.selectors import org_ancestors, org_roots_for
 from jifen.rules import catalog_excel, selectors
 from jifen.rules import services as rules
 from jifen.rules.models import SUBJECT_TYPES, Category, Item, ItemVersion, Scheme
@@ -139,14 +139,17 @@ def schemes(request: HttpRequest, path: str) -> HttpResponse:
         .order_by("org__depth", "org__path", "code")
     )
     manageable = {r.path for r in org_roots_for(user=request.user, roles=[Role.ORG_ADMIN])}
-    rows = [(s, any(s.org.path == r or s.org.path.startswith(r + "/") for r in manageable)) for s in listed]
-    context = {"org": org, "context_unit": org, "rows": rows, "form": form}
+
+    def reachable(path: str) -> bool:
+        return any(path == r or path.startswith(r + "/") for r in manageable)
+
+    rows = [(s, reachable(s.org.path)) for s in listed]
+    breadcrumb = [(unit, reachable(unit.path)) for unit in org_ancestors(org).select_related("kind")]
+    context = {"org": org, "context_unit": org, "rows": rows, "form": form, "breadcrumb": breadcrumb}
     return render(request, "web/schemes/list.html", context, status=422 if form.errors else 200)
 
 
-def _above(org: OrgUnit) -> Any:
-    from django.db.models import Q
-
+def _above(org: OrgUnit) -> Q:
     return Q(org__path__in=ancestor_paths(org.path))
 
 
