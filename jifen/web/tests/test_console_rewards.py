@@ -353,3 +353,24 @@ def test_a_branch_year_is_checked_and_closed_into_grades(client, world, branch_y
     assert graded == [("张党员", Decimal("90.00"), 1), ("王党员", Decimal("69.00"), 2)]
     page = client.get(url).content.decode()
     assert 'name="action" value="org_check"' not in page and 'value="close"' not in page
+
+
+@pytest.mark.django_db
+def test_the_rewards_page_costs_the_same_queries_for_more_honours_and_lists(client, world, town, django_assert_num_queries):
+    from jifen.rankings.rewards import honour_award
+
+    client.force_login(world.admin)
+    url = reverse("console_rewards", args=[town.pk])
+    with frozen(2026, 1, 10, 9, 0):
+        honour_award(scheme=town, subject=world.zhangsan.subject, title="道德模范", period="2025", actor=None)
+        client.get(url)
+        with django_assert_num_queries(10):
+            client.get(url)
+        for name in ("王五", "李梅", "刘记录"):
+            subject = next(p for p in (world.wangwu, world.limei, world.recorder_person) if p.name == name).subject
+            honour_award(scheme=town, subject=subject, title="劳动模范", period="2025", actor=None)
+        evaluate(client, town)
+        with django_assert_num_queries(10):
+            page = client.get(url).content.decode()
+    assert page.count("<li>2025 · <strong>") == 4
+    assert page.count('href="/console/reward-list/') == 1

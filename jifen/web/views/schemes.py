@@ -278,14 +278,10 @@ def settings_from_form(scheme: Scheme, data: dict[str, Any]) -> dict[str, Any]:
         elif key in s and section in s[key]:
             s[key][section] = []
     if data["reward_rules"] is not None:
-        s["reward_rules"] = value_or_empty(data["reward_rules"])
+        s["reward_rules"] = data["reward_rules"]
     elif "reward_rules" in s:
         s["reward_rules"] = []
     return s
-
-
-def value_or_empty(value: Any) -> Any:
-    return value if value is not None else []
 
 
 @login_required
