@@ -176,8 +176,15 @@ class Issue(models.Model):
 class IssueEvent(models.Model):
     """Every change of an issue: who, when, state and level before and after, why. Append-only."""
 
+    class Action(models.TextChoices):
+        REPORT = "report", _("登记")
+        ASSIGN = "assign", _("分派")
+        ESCALATE = "escalate", _("逾期升级")
+        CLOSE = "close", _("办结")
+        RATE = "rate", _("群众评价")
+
     issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(max_length=16)  # report, assign, escalate, close, rate
+    action = models.CharField(max_length=16, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     from_state = models.CharField(max_length=16, blank=True)
