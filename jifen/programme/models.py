@@ -16,6 +16,15 @@ from jifen.orgs.models import OrgUnit
 SHORTLIST_LIMIT_MAX = 3  # 篇1: 每个县（市）区推荐示范村不得超过3个
 
 
+def yuan(fen: int | None) -> str:
+    """Integer fen as yuan with two places and thousands separators: 50000000 → "500,000.00"."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
 class Programme(models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("申报中")
@@ -53,6 +62,14 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def budget_yuan(self) -> str:
+        return yuan(self.budget_fen)
+
+    @property
+    def award_yuan(self) -> str:
+        return yuan(self.award_fen)
 
     @property
     def award_fen(self) -> int:
@@ -128,6 +145,10 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"{self.programme_id}:{self.village_id}"
 
+    @property
+    def award_yuan(self) -> str:
+        return yuan(self.award_fen)
+
 
 class Attachment(models.Model):
     """A file the village attaches: a photo (stored as claims evidence, EXIF stripped) or a PDF."""
@@ -182,8 +203,17 @@ class Objection(models.Model):
 class ApplicationEvent(models.Model):
     """Every step of an application: submitted, shortlisted, declined, scored, ranked, awarded. Append-only."""
 
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("申报")
+        SHORTLIST = "shortlist", _("县级推荐")
+        DECLINE = "decline", _("县级不推荐")
+        SCORE = "score", _("市级评分")
+        PUBLISH = "publish", _("结果公示")
+        REOPEN = "reopen", _("撤回重评")
+        AWARD = "award", _("兑现奖补")
+
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(max_length=16)
+    action = models.CharField(max_length=16, choices=Action.choices)
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -12,7 +12,7 @@ from jifen.ledger.models import PostingKind
 from jifen.ledger.services import Leg
 from jifen.programme import services
 from jifen.programme.models import Application, ApplicationEvent, Attachment, Criterion, Programme
-from jifen.programme.tests.conftest import AFTER, apply
+from jifen.programme.testing import AFTER, apply
 from jifen.rules import services as rules
 
 S = Application.State
