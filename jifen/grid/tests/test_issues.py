@@ -145,3 +145,36 @@ def test_idempotent_report_replays_and_refuses_other_content(grid_world):
     with pytest.raises(IdempotencyMismatch):
         report(w, key="issue-key-0001", title="另一件事")
     assert Issue.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_ticks_at_once_escalate_each_issue_once(grid_world):
+    import threading
+
+    from django.db import connection
+
+    w = grid_world
+    issues = [report(w, kind=IssueKind.EMERGENCY, title=f"急事{i}") for i in range(3)]
+    at = NOW + dt.timedelta(days=2)
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def run():
+        try:
+            barrier.wait()
+            with clock.frozen(at):
+                results.append(services.issues_escalate_overdue(now=at))
+        except Exception as exc:  # noqa: BLE001 (reported in the assertion below)
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(isinstance(r, tuple) for r in results), results
+    assert sum(r[0] for r in results) == 3 and sum(r[1] for r in results) == 0
+    assert IssueEvent.objects.filter(action="escalate").count() == 3
+    assert set(Issue.objects.filter(pk__in=[i.pk for i in issues]).values_list("level", flat=True)) == {IssueLevel.LEADER}
