@@ -55,7 +55,7 @@ class MultipleFileField(forms.FileField):
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(label=gettext_lazy("走访日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(label=gettext_lazy("走访日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     notes = forms.CharField(label=gettext_lazy("走访记录"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
     photos = MultipleFileField(
         label=gettext_lazy("照片"), required=False,
@@ -75,7 +75,7 @@ class IssueForm(forms.Form):
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=gettext_lazy("责任人"), queryset=Person.objects.none())
     kind = forms.ChoiceField(label=gettext_lazy("类别"), choices=IssueKind.choices)
-    deadline = forms.DateField(label=gettext_lazy("办结时限"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=gettext_lazy("办结时限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     note = forms.CharField(label=gettext_lazy("说明"), required=False, max_length=500)
 
 

@@ -39,10 +39,10 @@ class ProgrammeForm(forms.Form):
     budget_yuan = forms.DecimalField(label=gettext_lazy("资金（元）"), min_value=Decimal("0.01"), max_digits=13, decimal_places=2)
     awards = forms.IntegerField(label=gettext_lazy("奖补村数"), min_value=1, max_value=1000)
     shortlist_limit = forms.IntegerField(label=gettext_lazy("每县推荐上限"), min_value=1, max_value=3, initial=3)
-    opens_on = forms.DateField(label=gettext_lazy("申报开始"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_on = forms.DateField(label=gettext_lazy("申报截止"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_start = forms.DateField(label=gettext_lazy("统计期起"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=gettext_lazy("统计期止"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_on = forms.DateField(label=gettext_lazy("申报开始"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    closes_on = forms.DateField(label=gettext_lazy("申报截止"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    period_start = forms.DateField(label=gettext_lazy("统计期起"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    period_end = forms.DateField(label=gettext_lazy("统计期止"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class ApplyForm(forms.Form):
