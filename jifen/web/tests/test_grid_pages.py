@@ -23,11 +23,12 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def test_worker_sees_households_with_this_months_visits(client, grid_world):
+def test_worker_sees_households_with_this_months_visits(client, grid_world, django_assert_max_num_queries):
     w = grid_world
     services.visit_record(actor=w.recorder, household=w.household, visited_on=services.local_today())
     client.force_login(w.recorder)
-    page = client.get(reverse("grid_home")).content.decode()
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("grid_home")).content.decode()
     assert "本月还有 1 户未走访" in page
     first = page[page.index("SH-001"):page.index("SH-002")]
     assert "本月已走访" in first
