@@ -330,3 +330,79 @@ def test_the_seeded_objects_are_there_for_their_own_staff(world, village_b):
     # their own endpoints; everything else must answer.
     assert [r for r in refused if not r.startswith(("/api/v1/tokens", "/api/v1/users"))] == []
     assert len(reached) >= 20
+
+
+# --- grid management and the demonstration-village programme (appended by the grid helper) -----
+# Canary grid posts, visits and issues, and a programme run by village B itself (so nobody in
+# village A sees it) with an application and an objection, added to both seeds.
+
+TARGETS.update({
+    "grid_post_id": "grid_post", "visit_id": "visit", "issue_id": "issue", "assignee_id": "person",
+    "programme_id": "programme", "application_id": "application", "programme_objection_id": "programme_objection",
+    "county_id": "org",
+})
+for _name, _value in {
+    "visited_on": "2026-01-05", "title": "越界探测", "action_taken": "越界探测", "rating": 5, "text": "越界探测",
+    "resolution": "越界探测", "upheld": False, "deadline": "2026-01-20T10:00:00+08:00", "contact_name": "越界探测",
+    "contact_phone": "13000000000", "summary": "越界探测", "note": "越界探测", "scores": {"1": 1}, "budget_fen": 100,
+    "awards": 1, "opens_at": "2026-01-01T00:00:00+08:00", "closes_at": "2026-02-01T00:00:00+08:00",
+    "period_start": "2025-01-01T00:00:00+08:00", "period_end": "2026-01-01T00:00:00+08:00",
+}.items():
+    VALUES.setdefault(_name, _value)
+
+
+def _seed_grid_and_programme(world, targets: Targets, tag: str) -> Targets:
+    import datetime as dt
+
+    from jifen.core import clock
+    from jifen.grid import services as grid
+    from jifen.orgs.models import Household, Person
+    from jifen.programme import services as programme
+
+    boss = services.user_create(actor=None, username=f"seed_{tag}")
+    services.role_binding_grant(actor=None, user=boss, org=world.county, role=Role.PLATFORM_ADMIN)
+    household = Household.objects.select_related("org").get(pk=targets.objects["household"])
+    person = Person.objects.get(pk=targets.objects["person"])
+    # Posts are public contact details within their village, so the canary post is always in village B.
+    post = grid.grid_post_assign(
+        actor=boss, grid=world.quanshui_grid1, person=person if tag == "乙" else world.zhaoliu, post="worker",
+        duties=f"金丝雀职责{tag}",
+    )
+    if household.org_id == post.grid_id:
+        grid.household_link_set(actor=boss, household=household, worker=post)
+    visit = grid.visit_record(actor=boss, household=household, visited_on=grid.local_today(), visitor=person, notes=f"金丝雀走访{tag}")
+    issue = grid.issue_report(actor=boss, kind="need", title=f"金丝雀民情{tag}", household=household)
+    at = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    with clock.frozen(at):
+        run = programme.programme_create(
+            actor=boss, org=world.quanshui, code=f"canary-{tag}", name=f"金丝雀项目{tag}", budget_fen=100, awards=1,
+            opens_at=at - dt.timedelta(days=1), closes_at=at + dt.timedelta(days=1),
+            period_start=at - dt.timedelta(days=30), period_end=at,
+        )
+        app = programme.application_submit(
+            actor=boss, programme=run, village=world.quanshui, contact_name="金丝雀", contact_phone="13300000000",
+            summary=f"金丝雀申报{tag}",
+        )
+    with clock.frozen(at + dt.timedelta(days=2)):
+        programme.application_shortlist(actor=boss, application=app)
+        programme.application_score(actor=boss, application=app, scores={c.number: 1 for c in run.criteria.all()})
+        programme.programme_publish(actor=boss, programme=run)
+        objection = programme.objection_raise(actor=boss, programme=run, text=f"金丝雀异议{tag}")
+    targets.objects.update({
+        "grid_post": post.pk, "visit": visit.pk, "issue": issue.pk, "programme": run.pk, "application": app.pk,
+        "programme_objection": objection.pk,
+    })
+    targets.canaries += [f"金丝雀职责{tag}", f"金丝雀走访{tag}", f"金丝雀民情{tag}", f"金丝雀项目{tag}", f"金丝雀申报{tag}",
+                         f"金丝雀异议{tag}"]
+    return targets
+
+
+_seed_village_b_orgs, _seed_neighbour_orgs = seed_village_b, seed_neighbour_household
+
+
+def seed_village_b(world) -> Targets:  # noqa: F811 (extends the seed above)
+    return _seed_grid_and_programme(world, _seed_village_b_orgs(world), "乙")
+
+
+def seed_neighbour_household(world) -> Targets:  # noqa: F811
+    return _seed_grid_and_programme(world, _seed_neighbour_orgs(world), "甲")
