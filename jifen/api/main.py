@@ -73,6 +73,10 @@ class JifenAPI(NinjaAPI):
 def _document_errors(method: str, operation: dict[str, Any]) -> None:
     """Every operation declares the error body it may answer with, and writes the key header."""
     responses = operation.setdefault("responses", {})
+    # `response={200: …}` gives an int key; `openapi_extra` may add "200" beside it. Both would
+    # be written to the JSON as a duplicated key, which Swagger UI's parser refuses.
+    for key in [k for k in responses if not isinstance(k, str)]:
+        responses[str(key)] = {**responses.pop(key), **responses.get(str(key), {})}
     statuses = ["404", "422"]
     if operation.get("security"):
         statuses += ["401", "403"]

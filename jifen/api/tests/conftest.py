@@ -1,6 +1,7 @@
 import pytest
 
 from jifen.api.testing import ApiClient
+from jifen.web.tests.browser import chromium, desktop  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
