@@ -126,3 +126,31 @@ def test_a_village_reviewer_cannot_open_the_rollup(client, march):
     client.force_login(march.world.reviewer)
     assert client.get(reverse("reports_rollup", args=["demo/zhangji"])).status_code == 403
     assert client.get(reverse("reports_rollup_xlsx", args=["demo/zhangji"])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_rollup_page_costs_the_same_queries_for_many_villages(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jifen.orgs import services as orgs
+    from jifen.orgs.models import Role
+    from jifen.reports.services import monthly_report_submit
+    from jifen.reports.tests.test_dashboard import add_villages
+
+    small = orgs.org_unit_create(actor=None, parent=world.county, code="small", name="小镇", kind="township")
+    big = orgs.org_unit_create(actor=None, parent=world.county, code="big", name="大镇", kind="township")
+    orgs.role_binding_grant(actor=None, user=world.admin, org=world.county, role=Role.ORG_ADMIN)
+    with clock.frozen(APRIL_5):
+        for township, count, start in ((small, 2, 0), (big, 20, 100)):
+            for village in add_villages(township, count, start=start)[1:]:
+                monthly_report_submit(actor=world.admin, village=village, month=local(2026, 3, 1).date(), key=f"k-{village.code}-03")
+    client.force_login(world.admin)
+    with clock.frozen(APRIL_5):
+        client.get(reverse("reports_rollup", args=[small.path]))
+        with CaptureQueriesContext(connection) as few:
+            client.get(reverse("reports_rollup", args=[small.path]) + "?month=2026-03")
+        with CaptureQueriesContext(connection) as many:
+            page = client.get(reverse("reports_rollup", args=[big.path]) + "?month=2026-03").content.decode()
+    assert len(many) == len(few)
+    assert "已上报 19 / 20 个村（社区）" in page and "尚未上报：村100" in page

@@ -25,6 +25,9 @@ from jifen.reports.selectors import VILLAGE_KINDS
 from jifen.web.forms import add_service_error
 from jifen.web.views.reports import month_nav, month_of
 
+# Units whose dashboards roll villages up; companies, schools and grids have none.
+OVERSEEING_KINDS = ("province", "city", "county", "township")
+
 
 def _share_field(label: Any) -> forms.DecimalField:
     return forms.DecimalField(
@@ -73,7 +76,7 @@ def dashboard(request: HttpRequest, path: str) -> HttpResponse:
         "org": org, "context_unit": org, **month_nav(month), "board": board, "chart": board.chart_data(),
         "targets_form": TargetsForm(initial=pct),
         # Townships under a county (villages are in the table already).
-        "children": list(org.children.filter(is_active=True).exclude(kind__code__in=(*VILLAGE_KINDS, "grid")).order_by("path")),
+        "children": list(org.children.filter(is_active=True, kind__code__in=OVERSEEING_KINDS).order_by("path")),
     }
     return render(request, "web/dashboard/dashboard.html", context)
 
