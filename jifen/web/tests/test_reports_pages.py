@@ -154,3 +154,18 @@ def test_the_rollup_page_costs_the_same_queries_for_many_villages(client, world)
             page = client.get(reverse("reports_rollup", args=[big.path]) + "?month=2026-03").content.decode()
     assert len(many) == len(few)
     assert "已上报 19 / 20 个村（社区）" in page and "尚未上报：村100" in page
+
+
+@pytest.mark.django_db
+def test_the_reports_entry_page_takes_each_person_where_they_work(client, march):
+    w = march.world
+    client.force_login(w.reviewer)
+    assert client.get(reverse("reports_home"))["Location"] == VILLAGE
+    client.force_login(w.admin)
+    page = client.get(reverse("reports_home") + "?month=2026-03").content.decode()
+    assert 'href="/reports/village/demo/zhangji/quanshui/?month=2026-03"' in page
+    assert 'href="/reports/rollup/demo/zhangji/?month=2026-03"' in page
+    assert client.get(reverse("reports_rollup_home"))["Location"] == reverse("reports_rollup", args=["demo/zhangji"])
+    client.force_login(w.member)
+    assert client.get(reverse("reports_home")).status_code == 403
+    assert client.get(reverse("reports_rollup_home")).status_code == 403
