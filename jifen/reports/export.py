@@ -39,16 +39,19 @@ def summary_rows(figures: dict[str, Any]) -> list[tuple[str, Any, str]]:
     if redemptions is None:
         rows.append(("积分兑换", "—", "暂无数据（积分超市未启用）"))
     else:
-        rows.append(("兑换人数", redemptions.get("redeemers", 0), ""))
+        rows.append(("兑换人数", redemptions.get("people_redeemed", 0), _rate(redemptions.get("people_redeemed", 0), people["total"])))
+        rows.append(("兑换户数", redemptions.get("households_redeemed", 0), _rate(redemptions.get("households_redeemed", 0), hh["total"])))
         rows.append(("兑换次数", redemptions.get("redemptions", 0), ""))
-        rows.append(("兑换积分", redemptions.get("points", 0), ""))
+        rows.append(("兑换积分", redemptions.get("points", "0"), ""))
     grid = figures.get("grid")
     if grid is None:
         rows.append(("入户走访 / 民情", "—", "暂无数据（网格管理未启用）"))
     else:
-        rows.append(("入户走访户次", grid.get("visits", 0), ""))
-        rows.append(("未办结民情", grid.get("issues_open", 0), ""))
-        rows.append(("超期民情", grid.get("issues_overdue", 0), ""))
+        rows.append(("入户走访次数", grid.get("visits", 0), ""))
+        rows.append(("走访户数", grid.get("households_visited", 0), _rate(grid.get("households_visited", 0), hh["total"])))
+        rows.append(("本月新增民情", grid.get("issues_raised", 0), ""))
+        rows.append(("月末未办结民情", grid.get("issues_open", 0), ""))
+        rows.append(("其中超期", grid.get("issues_overdue", 0), ""))
     return rows
 
 

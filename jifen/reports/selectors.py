@@ -256,8 +256,8 @@ def villages_figures(*, root: OrgUnit, month: dt.date, tree: Subtree | None = No
             for (_, name), (a, d) in sorted(by_category.items())
         ]
 
-    redemptions = sources.redemptions(villages=tree.villages, start=start, end=end)
-    grid = sources.grid_work(villages=tree.villages, start=start, end=end)
+    redemptions = sources.redemptions(tree=tree, start=start, end=end)
+    grid = sources.grid_work(tree=tree, start=start, end=end)
     for village_id, figures in out.items():
         if redemptions is not None:
             figures["redemptions"] = redemptions.get(village_id)
@@ -286,11 +286,19 @@ def latest_submission(*, village: OrgUnit, month: dt.date) -> MonthlyReportSubmi
     return submissions_of(village=village, month=month).last()
 
 
-def _add_counts(into: dict[str, int], part: dict[str, Any]) -> None:
+def _add_counts(into: dict[str, Any], part: dict[str, Any]) -> None:
+    """Add counts (ints) and points (decimal text, as snapshots keep them) key by key."""
     for key, value in part.items():
-        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        if isinstance(value, bool):
             continue
-        into[key] = into.get(key, 0) + value
+        if isinstance(value, int):
+            into[key] = into.get(key, 0) + value
+        elif isinstance(value, str):
+            try:
+                amount = Decimal(value)
+            except ArithmeticError:
+                continue
+            into[key] = points_text(Decimal(into.get(key, "0")) + amount)
 
 
 def sum_figures(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -573,7 +581,7 @@ def dashboard(*, org: OrgUnit, month: dt.date) -> Dashboard:
             party_rate=share(f["party_and_cadres"]["active"], f["party_and_cadres"]["total"]), party_target=t.party_and_cadres,
             people_total=f["people"]["total"], people_active=f["people"]["active"],
             net_points=sum((Decimal(p["net"]) for p in f["points"]), Decimal(0)),
-            redemption_rate=share(red.get("redeemers", 0), f["people"]["total"]) if f["redemptions"] is not None else None,
+            redemption_rate=share(red.get("people_redeemed", 0), f["people"]["total"]) if f["redemptions"] is not None else None,
             redemption_target=t.redemption,
         )
         result.villages.append(row)
@@ -581,7 +589,7 @@ def dashboard(*, org: OrgUnit, month: dt.date) -> Dashboard:
         result.households_active += row.households_active
         result.party_total += row.party_total
         result.party_active += row.party_active
-        result.redeemers += red.get("redeemers", 0)
+        result.redeemers += red.get("people_redeemed", 0)
         result.residents += row.people_total
     result.months, result.category_series = _category_history(org, month)
     return result
