@@ -82,7 +82,7 @@ ROLLUP_COLUMNS = (
 )
 
 
-def _net(figures: dict[str, Any]) -> str:
+def net_points_text(figures: dict[str, Any]) -> str:
     from decimal import Decimal
 
     from jifen.reports.selectors import points_text
@@ -93,7 +93,7 @@ def _net(figures: dict[str, Any]) -> str:
 def _line(name: str, status: str, f: dict[str, Any]) -> tuple[Any, ...]:
     return (
         name, status, f["households"]["active"], f["households"]["total"], f["people"]["active"], f["people"]["total"],
-        f["party_and_cadres"]["active"], f["party_and_cadres"]["total"], f["claims"]["declared"], _net(f),
+        f["party_and_cadres"]["active"], f["party_and_cadres"]["total"], f["claims"]["declared"], net_points_text(f),
     )
 
 

@@ -202,12 +202,12 @@ def rollup(request: HttpRequest, path: str) -> HttpResponse:
     result = selectors.township_rollup(org=org, month=month)
     rows = [
         {"village": row.village, "submission": row.submission, "figures": row.submission.figures if row.submission else None,
-         "net": export._net(row.submission.figures) if row.submission else ""}
+         "net": export.net_points_text(row.submission.figures) if row.submission else ""}
         for row in result.rows
     ]
     context = {
         "org": org, "context_unit": org, **month_nav(month), "rollup": result, "rows": rows,
-        "totals": figures_context(result.totals), "net_total": export._net(result.totals),
+        "totals": figures_context(result.totals), "net_total": export.net_points_text(result.totals),
     }
     return render(request, "web/reports/rollup.html", context)
 
