@@ -21,7 +21,7 @@ happen in time order:
 The claims of the last weeks stay where the calendar leaves them (declared, pre-approved,
 approved, on notice), so every state is present on `today`. Everything is drawn from
 `ctx.rng`: a seed always gives the same claims. Volumes (see VOLUMES): the small county's
-three villages get about four declarations a month each; the county and large sizes give
+three villages get about three declarations a month each; the county and large sizes give
 claims to their first twelve villages only, so the step stays within a minute or so.
 """
 
@@ -74,7 +74,7 @@ class Volume:
 
 
 VOLUMES = {
-    "small": Volume(None, 4, 1, (10, 16)),
+    "small": Volume(None, 3, 1, (8, 14)),
     "county": Volume(12, 4, 2, (15, 25)),
     "large": Volume(12, 4, 2, (15, 25)),
 }
@@ -192,22 +192,28 @@ class Year:
         return Notice.objects.filter(window_closes_at__gt=now - dt.timedelta(days=1), window_closes_at__lte=now).exists()
 
     def run(self) -> None:
-        """Day by day: the claims' tick at 00:05, then the day's events in time order (one
-        transaction a day; each service call inside is its own savepoint)."""
+        """Day by day: the claims' tick at 00:05 when due, then the day's events in time order.
+        One transaction a month (each service call inside is its own savepoint): on a busy
+        disk, a commit a day cost more than the work."""
         day = self.start
         while day <= self.today:
-            now = _local(day, 0, 5)
-            following = _local(day + dt.timedelta(days=1), 0, 5)
             with transaction.atomic():
-                if self.tick_due(day, now):
-                    with clock.frozen(now):
-                        claims_tick.publish_due_notices(now=now)
-                        claims_tick.post_due_claims(now=now)
-                while self.events and self.events[0][0] < following:
-                    when, _, fn = heapq.heappop(self.events)
-                    with clock.frozen(when):
-                        fn()
-            day += dt.timedelta(days=1)
+                month = day.month
+                while day <= self.today and day.month == month:
+                    self.run_day(day)
+                    day += dt.timedelta(days=1)
+
+    def run_day(self, day: dt.date) -> None:
+        now = _local(day, 0, 5)
+        following = _local(day + dt.timedelta(days=1), 0, 5)
+        if self.tick_due(day, now):
+            with clock.frozen(now):
+                claims_tick.publish_due_notices(now=now)
+                claims_tick.post_due_claims(now=now)
+        while self.events and self.events[0][0] < following:
+            when, _, fn = heapq.heappop(self.events)
+            with clock.frozen(when):
+                fn()
 
 
 def _village(scheme: Scheme, items: dict[str, Item]) -> Village | None:
