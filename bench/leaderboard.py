@@ -322,7 +322,7 @@ def main() -> None:
             worst = max(worst, res.seconds)
             print(f"  {res.board.period:<10} {res.build.entries:>9,} entries  {res.seconds:6.2f} s "
                   f"[≤ {TARGETS['rebuild_s']} s]", flush=True)
-        # Check one rebuilt board against the naive count once more.
+        # Check the rebuilt year board against the naive count once more.
         with connection.cursor() as cursor:
             cursor.execute("UPDATE bench_year_scores SET score = score + 30")
         for subject_id in sample[:20]:
