@@ -423,17 +423,26 @@ def board_stale(*, board: Board) -> bool:
     return newer.exists()
 
 
-def boards_refresh(*, scheme: Scheme, now: dt.datetime | None = None, grains: Sequence[str] = GRAINS) -> list[RebuildResult]:
-    """Make sure the current and previous period of every grain has a board, and rebuild stale ones.
+# Below this many subject accounts a scheme's boards are computed live on each read (a few
+# milliseconds), so the tick does not keep snapshot tables for every small village scheme.
+SNAPSHOT_MIN_SUBJECTS = 2000
 
-    Older boards that exist (someone asked for them) are rebuilt too when a backdated posting
-    or reversal lands in their period.
+
+def boards_refresh(
+    *, scheme: Scheme, now: dt.datetime | None = None, grains: Sequence[str] = GRAINS, min_subjects: int | None = None
+) -> list[RebuildResult]:
+    """Rebuild the scheme's stale boards; for a scheme of at least `min_subjects` subject accounts
+    (default SNAPSHOT_MIN_SUBJECTS) first make sure the current and previous period of every grain
+    has one. Older boards that exist (someone rebuilt them) are rebuilt too when a backdated
+    posting or reversal lands in their period.
     """
+    floor = SNAPSHOT_MIN_SUBJECTS if min_subjects is None else min_subjects
     wanted: dict[str, BoardPeriod] = {}
-    for grain in grains:
-        for period in (current_period(scheme=scheme, grain=grain, on=now), previous_period(scheme=scheme, grain=grain, on=now)):
-            if period is not None:
-                wanted[period.label] = period
+    if floor <= 0 or Account.objects.filter(scheme=scheme, subject__isnull=False).count() >= floor:
+        for grain in grains:
+            for period in (current_period(scheme=scheme, grain=grain, on=now), previous_period(scheme=scheme, grain=grain, on=now)):
+                if period is not None:
+                    wanted[period.label] = period
     existing = {b.period: b for b in Board.objects.filter(scheme=scheme).select_related("current", "scheme")}
     results = []
     for label in sorted(set(wanted) | set(existing)):
@@ -466,6 +475,7 @@ __all__ = [
     "GRAINS",
     "BoardPeriod",
     "Ranked",
+    "SNAPSHOT_MIN_SUBJECTS",
     "RebuildResult",
     "Scope",
     "board_period",

@@ -145,7 +145,10 @@ def test_a_board_is_stale_only_when_its_period_moves(world):
     assert (page.source, page.total, [r.score for r in page.rows]) == ("snapshot", 1, [0])
 
 
-def test_tick_builds_current_and_previous_boards_then_only_what_moved(world):
+def test_tick_builds_current_and_previous_boards_then_only_what_moved(world, monkeypatch):
+    from jifen.rankings import boards
+
+    monkeypatch.setattr(boards, "SNAPSHOT_MIN_SUBJECTS", 1)  # as if this one account were a big scheme
     scheme = make_scheme(world.shahe, code="shahe-t")
     give(scheme, world.zhangsan, 5, local(2026, 3, 31, 23, 30))
     now = local(2026, 4, 1, 0, 5)
@@ -165,6 +168,21 @@ def test_tick_builds_current_and_previous_boards_then_only_what_moved(world):
         rebuilt = boards_refresh(scheme=scheme, now=now)
     assert sorted(r.board.period for r in rebuilt) == ["2026", "2026-03", "2026-Q1", "2026-W14", "all"]
     assert [(r.name, r.rank, r.score) for r in board_page(scheme=scheme, period="2026-03").rows] == [("李梅", 1, 9), ("张三", 2, 5)]
+
+
+def test_tick_keeps_no_snapshots_for_a_small_scheme_but_refreshes_one_asked_for(world):
+    scheme = make_scheme(world.shahe, code="shahe-small")
+    give(scheme, world.zhangsan, 5, local(2026, 3, 10, 9, 0))
+    now = local(2026, 4, 1, 0, 5)
+    with clock.frozen(now):
+        assert boards_due(now=now) == "排行榜 / leaderboards: 无需更新 / up to date"
+    assert not Board.objects.filter(scheme=scheme).exists()
+    assert board_page(scheme=scheme, period="2026-03").source == "live"
+    board_rebuild(scheme=scheme, period="2026-03")  # e.g. `jifen boards rebuild --period 2026-03`
+    give(scheme, world.limei, 9, local(2026, 3, 11, 9, 0))
+    with clock.frozen(now):
+        assert boards_due(now=now) == "排行榜 / leaderboards: shahe-small 2026-03(2)"
+    assert list(Board.objects.filter(scheme=scheme).values_list("period", flat=True)) == ["2026-03"]
 
 
 def test_an_inactive_subject_leaves_the_board_at_the_next_rebuild(world):

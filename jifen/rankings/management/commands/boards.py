@@ -92,7 +92,7 @@ class Command(BaseCommand):
         if options["period"]:
             results = [board_rebuild(scheme=scheme, period=options["period"], force=True)]
         else:
-            results = boards_refresh(scheme=scheme)
+            results = boards_refresh(scheme=scheme, min_subjects=0)
         for r in results:
             if r.build is None:
                 self.stdout.write(f"{r.board.period}: 无变化 / up to date\n")
