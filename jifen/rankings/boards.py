@@ -281,7 +281,6 @@ class RebuildResult:
     board: Board
     build: BoardBuild | None  # None when the board was already up to date
     seconds: float
-    dropped: int  # builds dropped (all but the current and the one before it)
 
 
 def _board_for(*, scheme: Scheme, period: BoardPeriod) -> Board:
@@ -339,9 +338,9 @@ def board_rebuild(*, scheme: Scheme, period: str | BoardPeriod, force: bool = Fa
             board = Board.objects.select_related("current").get(pk=board.pk)
             old = board.current
             if old is not None and old.watermark == watermark and not force:
-                return RebuildResult(board=board, build=None, seconds=time.perf_counter() - started, dropped=0)
+                return RebuildResult(board=board, build=None, seconds=time.perf_counter() - started)
             build = BoardBuild.objects.create(board=board, watermark=watermark, entries=0, total=0, built_at=clock.now(), build_ms=0)
-            entries, total = _write_entries(build_id=build.pk, scheme=scheme, period=period)
+            entries, total = _write_entries(board_id=board.pk, build_id=build.pk, scheme=scheme, period=period)
             build.entries, build.total = entries, total
             build.build_ms = int((time.perf_counter() - started) * 1000)
             build.save(update_fields=["entries", "total", "build_ms"])
@@ -352,14 +351,15 @@ def board_rebuild(*, scheme: Scheme, period: str | BoardPeriod, force: bool = Fa
             _advisory("pg_advisory_unlock", _LEDGER_LOCK_CLASS, scheme.pk)
         if own_snapshot:
             _advisory("pg_advisory_unlock", _BOARD_LOCK_CLASS, board.pk)
-    dropped = _drop_builds(board=board, keep=(build.pk, old.pk if old is not None else None))
-    return RebuildResult(board=board, build=build, seconds=time.perf_counter() - started, dropped=dropped)
+    return RebuildResult(board=board, build=build, seconds=time.perf_counter() - started)
 
 
-def _write_entries(*, build_id: int, scheme: Scheme, period: BoardPeriod) -> tuple[int, int]:
+def _write_entries(*, board_id: int, build_id: int, scheme: Scheme, period: BoardPeriod) -> tuple[int, int]:
     """CREATE TABLE … AS SELECT: scores summed from balance rows, ranked by window functions
-    over one sort (score desc, subject id); then the two unique indexes, built in bulk."""
-    table = entries_table(build_id)
+    over one sort (score desc, subject id); then the two unique indexes, built in bulk; then
+    the new table takes the board's table name, in the caller's transaction."""
+    final = entries_table(board_id)
+    table = f"{final}_b{int(build_id)}"
     pg = connection.vendor == "postgresql"
     buckets = period.buckets()
     bucket_sql, params = "", []
@@ -399,23 +399,12 @@ def _write_entries(*, build_id: int, scheme: Scheme, period: BoardPeriod) -> tup
         entries, total = cursor.fetchone()
         if pg:
             cursor.execute(f"ANALYZE {table}")
+        # The swap: readers name the board's table in the same statement that reads the build
+        # row, so they see the old table and build or the new ones, never a mix (PostgreSQL
+        # re-resolves a name whose table was replaced while the reader waited for its lock).
+        cursor.execute(f"DROP TABLE IF EXISTS {final}")
+        cursor.execute(f"ALTER TABLE {table} RENAME TO {final}")
     return int(entries), int(total)
-
-
-def _drop_builds(*, board: Board, keep: tuple[int, int | None]) -> int:
-    """Drop builds other than the current one and the one before it.
-
-    The previous build is kept one more round so that a reader who looked up the board just
-    before the switch still finds its table (readers also retry once; see selectors).
-    """
-    old = list(BoardBuild.objects.filter(board=board).exclude(pk__in=[k for k in keep if k is not None]).values_list("pk", flat=True))
-    if not old:
-        return 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        for build_id in old:
-            cursor.execute(f"DROP TABLE IF EXISTS {entries_table(build_id)}")
-        BoardBuild.objects.filter(pk__in=old).delete()
-    return len(old)
 
 
 def board_stale(*, board: Board) -> bool:
@@ -434,17 +423,26 @@ def board_stale(*, board: Board) -> bool:
     return newer.exists()
 
 
-def boards_refresh(*, scheme: Scheme, now: dt.datetime | None = None, grains: Sequence[str] = GRAINS) -> list[RebuildResult]:
-    """Make sure the current and previous period of every grain has a board, and rebuild stale ones.
+# Below this many subject accounts a scheme's boards are computed live on each read (a few
+# milliseconds), so the tick does not keep snapshot tables for every small village scheme.
+SNAPSHOT_MIN_SUBJECTS = 2000
 
-    Older boards that exist (someone asked for them) are rebuilt too when a backdated posting
-    or reversal lands in their period.
+
+def boards_refresh(
+    *, scheme: Scheme, now: dt.datetime | None = None, grains: Sequence[str] = GRAINS, min_subjects: int | None = None
+) -> list[RebuildResult]:
+    """Rebuild the scheme's stale boards; for a scheme of at least `min_subjects` subject accounts
+    (default SNAPSHOT_MIN_SUBJECTS) first make sure the current and previous period of every grain
+    has one. Older boards that exist (someone rebuilt them) are rebuilt too when a backdated
+    posting or reversal lands in their period.
     """
+    floor = SNAPSHOT_MIN_SUBJECTS if min_subjects is None else min_subjects
     wanted: dict[str, BoardPeriod] = {}
-    for grain in grains:
-        for period in (current_period(scheme=scheme, grain=grain, on=now), previous_period(scheme=scheme, grain=grain, on=now)):
-            if period is not None:
-                wanted[period.label] = period
+    if floor <= 0 or Account.objects.filter(scheme=scheme, subject__isnull=False).count() >= floor:
+        for grain in grains:
+            for period in (current_period(scheme=scheme, grain=grain, on=now), previous_period(scheme=scheme, grain=grain, on=now)):
+                if period is not None:
+                    wanted[period.label] = period
     existing = {b.period: b for b in Board.objects.filter(scheme=scheme).select_related("current", "scheme")}
     results = []
     for label in sorted(set(wanted) | set(existing)):
@@ -477,6 +475,7 @@ __all__ = [
     "GRAINS",
     "BoardPeriod",
     "Ranked",
+    "SNAPSHOT_MIN_SUBJECTS",
     "RebuildResult",
     "Scope",
     "board_period",

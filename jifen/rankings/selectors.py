@@ -16,6 +16,7 @@ Scores are points (int, or Decimal for schemes with decimals).
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from jifen.rankings.boards import (
     scope_scores,
     subjects_named,
 )
-from jifen.rankings.models import entries_table
+from jifen.rankings.models import Board, entries_table
 from jifen.rules.models import Category, Scheme
 
 __all__ = [
@@ -121,8 +122,8 @@ def board_page(
     offset: int = 0,
     limit: int = 100,
 ) -> BoardPage:
-    """One page of a board, best first. From a snapshot: two queries (plus a savepoint inside a
-    transaction); live boards cost their scope."""
+    """One page of a board, best first. From a snapshot: one query (inside a transaction, with a
+    savepoint around it); live boards cost their scope."""
     period = board_period(period)
     scope = make_scope(scheme=scheme, org=org, group=group, category=category)
     offset, limit = _page_args(offset, limit)
@@ -148,56 +149,92 @@ def board_page(
     )
 
 
-def _current_build(scheme: Scheme, period: BoardPeriod) -> tuple[int, int, dt.datetime] | None:
-    """(build id, entries, built at) of the board's current build, or None (one index probe)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT bb.id, bb.entries, bb.built_at FROM rankings_board b JOIN rankings_boardbuild bb ON bb.id = b.current_id "
-            "WHERE b.scheme_id = %s AND b.period = %s",
-            [scheme.pk, period.label],
-        )
-        row = cursor.fetchone()
-    return None if row is None else (row[0], row[1], _aware(row[2]))
+# (scheme id, period label) → board id. A board row, once made, keeps its id; every read
+# checks the cached id against the scheme and period in the same statement and looks again
+# on a mismatch, so a stale entry costs one extra query, never a wrong answer.
+_BOARD_IDS: dict[tuple[int, str], int] = {}
 
 
-def _from_build(scheme: Scheme, period: BoardPeriod, read):  # noqa: ANN001, ANN202 - read(cursor, table) -> value
-    """Run `read` against the current build's table: (value, entries, built_at), or None with no build.
+def _board_id(scheme: Scheme, period: BoardPeriod, *, fresh: bool = False) -> int | None:
+    key = (scheme.pk, period.label)
+    if not fresh and key in _BOARD_IDS:
+        return _BOARD_IDS[key]
+    _BOARD_IDS.pop(key, None)
+    board_id = Board.objects.filter(scheme=scheme, period=period.label, current__isnull=False).values_list("pk", flat=True).first()
+    if board_id is not None:
+        _BOARD_IDS[key] = board_id
+    return board_id
 
-    A rebuild keeps the previous build's table one round longer, so a reader that looked up
-    the board just before a switch still finds it; should even that be gone, look up again.
-    """
-    for attempt in range(2):
-        current = _current_build(scheme, period)
-        if current is None:
+
+try:
+    import psycopg
+
+    _DRIVER_ERRORS: tuple[type[Exception], ...] = (psycopg.Error,)
+except ImportError:  # pragma: no cover - SQLite-only installs
+    psycopg = None
+    _DRIVER_ERRORS = ()
+
+
+def _fetch(sql: str, params: list[object]) -> list[tuple]:
+    """Run a hot read. On PostgreSQL as a prepared statement: planning the three-table statement
+    costs several times its execution, and Django's default client-side binding never prepares."""
+    if connection.vendor != "postgresql" or psycopg is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    connection.ensure_connection()
+    started = time.monotonic()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = cursor.fetchall()
+    if connection.queries_logged:
+        # Counted like any other query (django_assert_num_queries, debug toolbar).
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    return rows
+
+
+def _from_snapshot(scheme: Scheme, period: BoardPeriod, sql: str, params: list[object]) -> list[tuple] | None:
+    """Rows of `sql` (formatted with {table}; its last three parameters are the board id, scheme id
+    and period label it must check), or None when the board has no snapshot to read."""
+    for fresh in (False, True):
+        board_id = _board_id(scheme, period, fresh=fresh)
+        if board_id is None:
             return None
-        build_id, entries, built_at = current
+        # Inside a caller's transaction a failed statement needs a savepoint to recover from.
+        guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
         try:
-            # Inside a caller's transaction a failed statement needs a savepoint to recover from.
-            guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
-            with guard, connection.cursor() as cursor:
-                return read(cursor, entries_table(build_id)), entries, built_at
-        except DatabaseError:
-            if attempt:
-                raise
+            with guard:
+                rows = _fetch(sql.format(table=entries_table(board_id)), [*params, board_id, scheme.pk, period.label])
+        except (DatabaseError, *_DRIVER_ERRORS):
+            # The board row exists but its first build has not committed yet.
+            rows = []
+        if rows:
+            return rows
     return None
 
 
 def _snapshot_page(
     *, scheme: Scheme, period: BoardPeriod, offset: int, limit: int
 ) -> tuple[list[tuple], int, dt.datetime] | None:
-    def read(cursor, table: str) -> list[tuple]:  # noqa: ANN001
-        cursor.execute(
-            f"""
+    rows = _from_snapshot(
+        scheme, period,
+        """
+        SELECT bb.entries, bb.built_at, p.position, p.rank, p.subject_id, p.name, p.score, p.tied
+        FROM rankings_board b JOIN rankings_boardbuild bb ON bb.id = b.current_id
+        LEFT JOIN (
             SELECT e.position, e.rank, e.subject_id, s.name, e.score, e.tied
             FROM {table} e JOIN orgs_subject s ON s.id = e.subject_id
             WHERE e.position > %s AND e.position <= %s
-            ORDER BY e.position
-            """,
-            [offset, offset + limit],
-        )
-        return cursor.fetchall()
-
-    return _from_build(scheme, period, read)
+        ) p ON 1 = 1
+        WHERE b.id = %s AND b.scheme_id = %s AND b.period = %s
+        ORDER BY p.position
+        """,
+        [offset, offset + limit],
+    )
+    if rows is None:
+        return None
+    entries, built_at = rows[0][0], _aware(rows[0][1])
+    return [row[2:] for row in rows if row[2] is not None], entries, built_at
 
 
 def _aware(value: object) -> dt.datetime:
@@ -221,35 +258,33 @@ def own_rank(
 ) -> OwnRank | None:
     """A subject's rank, tie and points to the next place; None when the subject is not on the board.
 
-    From a snapshot this is two queries: the board's current build, then one probe of its table.
+    From a snapshot this is one query (the board's row and two probes of its entries table).
     """
     period = board_period(period)
     subject_id = subject if isinstance(subject, int) else subject.pk
     scope = make_scope(scheme=scheme, org=org, group=group, category=category)
     scale = scheme.points_scale
     if scope.whole_scheme:
-        def read(cursor, table: str) -> tuple | None:  # noqa: ANN001
-            # The next place up is the last subject above: position rank - 1.
-            cursor.execute(
-                f"""
-                SELECT e.rank, e.score, e.tied, a.score, a.rank
-                FROM {table} e LEFT JOIN {table} a ON a.position = e.rank - 1
-                WHERE e.subject_id = %s
-                """,
-                [subject_id],
-            )
-            return cursor.fetchone()
-
-        found = _from_build(scheme, period, read)
-        if found is not None:
-            row, entries, built_at = found
-            if row is None:
+        # The next place up is the last subject above: position rank - 1.
+        rows = _from_snapshot(
+            scheme, period,
+            """
+            SELECT bb.entries, bb.built_at, e.rank, e.score, e.tied, a.score, a.rank
+            FROM rankings_board b JOIN rankings_boardbuild bb ON bb.id = b.current_id
+            LEFT JOIN {table} e ON e.subject_id = %s
+            LEFT JOIN {table} a ON a.position = e.rank - 1
+            WHERE b.id = %s AND b.scheme_id = %s AND b.period = %s
+            """,
+            [subject_id],
+        )
+        if rows is not None:
+            entries, built_at, rank, score, tied, above, above_rank = rows[0]
+            if rank is None:
                 return None
-            rank, score, tied, above, above_rank = row
             return OwnRank(
                 subject_id=subject_id, rank=rank, score=to_points(score, scale), tied=bool(tied), out_of=entries,
                 points_to_next=None if above is None else to_points(above - score, scale), next_rank=above_rank,
-                source="snapshot", built_at=built_at,
+                source="snapshot", built_at=_aware(built_at),
             )
     ranked = live_board(scheme=scheme, period=period, scope=scope)
     return _own_from(ranked, subject_id, scale)

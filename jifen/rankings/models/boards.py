@@ -3,10 +3,12 @@
 A Board is one (scheme, period) leaderboard; each rebuild writes a BoardBuild and its entries,
 then points the board at it, so readers always see one complete ranking.
 
-The entries of a build live in their own table, `rankings_boardentry_<build id>` (see
-`entries_table`), created by CREATE TABLE … AS SELECT with its two indexes built afterwards:
-for a million subjects that is several times cheaper than inserting into one shared indexed
-table, and dropping an old build is a DROP TABLE instead of deleting a million rows.
+The entries of a board's current build live in their own table, `rankings_boardentry_<board
+id>` (see `entries_table`). A rebuild creates the next one by CREATE TABLE … AS SELECT with
+its two indexes built afterwards, then drops the old table and renames the new one, in the
+transaction that switches `Board.current`: for a million subjects that is several times
+cheaper than inserting into one shared indexed table, and retiring the old ranking is a DROP
+TABLE instead of deleting a million rows. BoardBuild rows stay as the history of builds.
 Columns: position (1…n, ties ordered by subject id), subject_id, score (scheme units),
 rank (competition rank 1, 2, 2, 4), tied (another subject has the same score). Unique indexes
 on position and on subject_id: own rank is one probe, a page one range scan.
@@ -42,7 +44,7 @@ class Board(models.Model):
 
 
 class BoardBuild(models.Model):
-    """One complete ranking of a board, as of a ledger watermark."""
+    """One ranking of a board, as of a ledger watermark (the current one has its entries table)."""
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="builds")
     # Highest ledger transaction id included; every transaction of the scheme with a lower id
@@ -57,6 +59,6 @@ class BoardBuild(models.Model):
         return f"{self.board_id} build {self.pk} @ tx {self.watermark}"
 
 
-def entries_table(build_id: int) -> str:
-    """The table holding a build's entries (the id is an integer, so the name is safe to inline)."""
-    return f"rankings_boardentry_{int(build_id)}"
+def entries_table(board_id: int) -> str:
+    """The table holding a board's current entries (an integer id, so the name is safe to inline)."""
+    return f"rankings_boardentry_{int(board_id)}"

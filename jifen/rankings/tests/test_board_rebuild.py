@@ -85,11 +85,13 @@ def test_snapshot_matches_a_brute_force_ranking_on_random_postings(world, seed):
         assert [(r.subject_id, r.rank, r.score, r.tied) for r in live] == [(r.subject_id, r.rank, r.score, r.tied) for r in rows]
 
 
-def table_names():
-    return {t for t in db.introspection.table_names() if t.startswith("rankings_boardentry_")}
+def tables_of(board):
+    """The board's entries table and any build table left behind (there should be none)."""
+    final = entries_table(board.pk)
+    return {t for t in db.introspection.table_names() if t == final or t.startswith(final + "_b")}
 
 
-def test_a_rebuild_with_nothing_new_is_skipped_and_old_builds_are_dropped(world):
+def test_a_rebuild_with_nothing_new_is_skipped_and_the_old_table_is_replaced(world):
     scheme = make_scheme(world.shahe, code="shahe-b")
     give(scheme, world.zhangsan, 5, local(2026, 3, 1, 9, 0))
     first = board_rebuild(scheme=scheme, period="2026")
@@ -97,43 +99,32 @@ def test_a_rebuild_with_nothing_new_is_skipped_and_old_builds_are_dropped(world)
     assert board_rebuild(scheme=scheme, period="2026").build is None
     give(scheme, world.limei, 7, local(2026, 3, 2, 9, 0))
     second = board_rebuild(scheme=scheme, period="2026")
-    assert (second.build.entries, second.build.total, second.dropped) == (2, 12, 0)
-    # The build before the current one stays one more round for readers caught mid-switch.
-    assert table_names() == {entries_table(first.build.pk), entries_table(second.build.pk)}
-    third = board_rebuild(scheme=scheme, period="2026", force=True)
-    assert third.dropped == 1
-    assert table_names() == {entries_table(second.build.pk), entries_table(third.build.pk)}
-    assert list(BoardBuild.objects.order_by("pk").values_list("pk", flat=True)) == [second.build.pk, third.build.pk]
+    assert (second.build.entries, second.build.total) == (2, 12)
+    board = Board.objects.get(scheme=scheme, period="2026")
+    assert (board.current_id, tables_of(board)) == (second.build.pk, {entries_table(board.pk)})
+    # Builds stay as history: watermark, when, how long.
+    assert list(BoardBuild.objects.filter(board=board).order_by("pk").values_list("entries", flat=True)) == [1, 2]
     with db.cursor() as cursor:
-        cursor.execute(f"SELECT subject_id, score, rank, tied FROM {entries_table(third.build.pk)} ORDER BY position")
+        cursor.execute(f"SELECT subject_id, score, rank, tied FROM {entries_table(board.pk)} ORDER BY position")
         rows = [(s, sc, r, bool(t)) for s, sc, r, t in cursor.fetchall()]
     assert rows == [(world.limei.subject_id, 7, 1, False), (world.zhangsan.subject_id, 5, 2, False)]
 
 
-def test_a_reader_caught_by_a_dropped_table_looks_again(world, monkeypatch):
-    scheme = make_scheme(world.shahe, code="shahe-r")
-    give(scheme, world.zhangsan, 5, local(2026, 3, 1, 9, 0))
-    first = board_rebuild(scheme=scheme, period="2026").build
-    # Simulate the switch happening between the reader's two queries.
+def test_a_wrong_cached_board_id_costs_a_lookup_not_a_wrong_answer(world):
     from jifen.rankings import selectors
 
-    real = selectors._current_build
-    calls = []
-
-    def stale_then_real(*args):
-        calls.append(1)
-        if len(calls) == 1:
-            found = real(*args)
-            with db.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE {entries_table(first.pk)} RENAME TO moved_away")
-            return found
-        with db.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE moved_away RENAME TO {entries_table(first.pk)}")
-        return real(*args)
-
-    monkeypatch.setattr(selectors, "_current_build", stale_then_real)
-    mine = own_rank(scheme=scheme, subject=world.zhangsan.subject, period="2026")
-    assert (mine.rank, mine.score, len(calls)) == (1, 5, 2)
+    scheme = make_scheme(world.shahe, code="shahe-r")
+    give(scheme, world.zhangsan, 5, local(2026, 3, 1, 9, 0))
+    give(scheme, world.limei, 9, local(2026, 4, 1, 9, 0))
+    march = board_rebuild(scheme=scheme, period="2026-03").board
+    board_rebuild(scheme=scheme, period="2026-04")
+    # As if ids had been reused after a rollback: April's key points at March's board.
+    selectors._BOARD_IDS[(scheme.pk, "2026-04")] = march.pk
+    mine = own_rank(scheme=scheme, subject=world.limei.subject, period="2026-04")
+    assert (mine.rank, mine.score, mine.source) == (1, 9, "snapshot")
+    assert selectors._BOARD_IDS[(scheme.pk, "2026-04")] != march.pk
+    selectors._BOARD_IDS[(scheme.pk, "2026-04")] = 10**9  # no such board (or table) at all
+    assert [(r.name, r.score) for r in board_page(scheme=scheme, period="2026-04").rows] == [("李梅", 9), ("张三", 0)]
 
 
 def test_a_board_is_stale_only_when_its_period_moves(world):
@@ -154,7 +145,10 @@ def test_a_board_is_stale_only_when_its_period_moves(world):
     assert (page.source, page.total, [r.score for r in page.rows]) == ("snapshot", 1, [0])
 
 
-def test_tick_builds_current_and_previous_boards_then_only_what_moved(world):
+def test_tick_builds_current_and_previous_boards_then_only_what_moved(world, monkeypatch):
+    from jifen.rankings import boards
+
+    monkeypatch.setattr(boards, "SNAPSHOT_MIN_SUBJECTS", 1)  # as if this one account were a big scheme
     scheme = make_scheme(world.shahe, code="shahe-t")
     give(scheme, world.zhangsan, 5, local(2026, 3, 31, 23, 30))
     now = local(2026, 4, 1, 0, 5)
@@ -174,6 +168,21 @@ def test_tick_builds_current_and_previous_boards_then_only_what_moved(world):
         rebuilt = boards_refresh(scheme=scheme, now=now)
     assert sorted(r.board.period for r in rebuilt) == ["2026", "2026-03", "2026-Q1", "2026-W14", "all"]
     assert [(r.name, r.rank, r.score) for r in board_page(scheme=scheme, period="2026-03").rows] == [("李梅", 1, 9), ("张三", 2, 5)]
+
+
+def test_tick_keeps_no_snapshots_for_a_small_scheme_but_refreshes_one_asked_for(world):
+    scheme = make_scheme(world.shahe, code="shahe-small")
+    give(scheme, world.zhangsan, 5, local(2026, 3, 10, 9, 0))
+    now = local(2026, 4, 1, 0, 5)
+    with clock.frozen(now):
+        assert boards_due(now=now) == "排行榜 / leaderboards: 无需更新 / up to date"
+    assert not Board.objects.filter(scheme=scheme).exists()
+    assert board_page(scheme=scheme, period="2026-03").source == "live"
+    board_rebuild(scheme=scheme, period="2026-03")  # e.g. `jifen boards rebuild --period 2026-03`
+    give(scheme, world.limei, 9, local(2026, 3, 11, 9, 0))
+    with clock.frozen(now):
+        assert boards_due(now=now) == "排行榜 / leaderboards: shahe-small 2026-03(2)"
+    assert list(Board.objects.filter(scheme=scheme).values_list("period", flat=True)) == ["2026-03"]
 
 
 def test_an_inactive_subject_leaves_the_board_at_the_next_rebuild(world):
