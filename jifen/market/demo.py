@@ -104,6 +104,8 @@ def build(ctx: DemoContext) -> None:
                 )
         _village(ctx, scheme, allocation, admin, today, index, cap, totals)
     _company_rewards(ctx, admin)
+    problems = selectors.market_verify()
+    ctx.say(f"  积分超市核对 / market verify: {'无误 / consistent' if not problems else '; '.join(problems[:5])}")
     rate = selectors.redemption_rate(org=root, start=dt.date(YEAR, 1, 1), end=dt.date(YEAR + 1, 1, 1))
     ctx.say(
         f"  积分超市 / market: {len(schemes)} 个超市，兑换 {totals['redemptions']} 笔（撤销 {totals['cancelled']}，"

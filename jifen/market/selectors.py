@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -407,3 +408,58 @@ def balance_at_shop(*, shop: Shop, subject: Subject) -> Points | None:
     if len(accounts) != 1:
         return None
     return to_points(balances_units(account_ids=[accounts[0].pk])[accounts[0].pk], accounts[0].scheme.points_scale)
+
+
+def market_verify() -> list[str]:
+    """Every inconsistency between the market's tables and the ledger, in words (empty when all agree).
+
+    - each good's movements: `level_after` is the running sum and never negative;
+    - each fund's movements: `balance_after_fen` is the running sum and never negative;
+    - each redemption: its ledger transaction takes exactly its total from the subject's account,
+      its lines add up to its total, its stock-keeping lines have one stock movement each;
+      a cancelled one has the reversal of that transaction and its stock back.
+    """
+    from jifen.ledger.models import Posting
+
+    problems: list[str] = []
+    running: dict[int, int] = {}
+    for good_id, pk, quantity, level_after in StockMovement.objects.order_by("good_id", "id").values_list(
+        "good_id", "pk", "quantity", "level_after"
+    ):
+        running[good_id] = running.get(good_id, 0) + quantity
+        if running[good_id] != level_after or level_after < 0:
+            problems.append(f"stock movement #{pk} of good #{good_id}: level_after {level_after}, running sum {running[good_id]}")
+    balances: dict[int, int] = {}
+    for fund_id, pk, amount, after in FundMovement.objects.order_by("fund_id", "id").values_list(
+        "fund_id", "pk", "amount_fen", "balance_after_fen"
+    ):
+        balances[fund_id] = balances.get(fund_id, 0) + amount
+        if balances[fund_id] != after or after < 0:
+            problems.append(f"fund movement #{pk} of fund #{fund_id}: balance_after {after}, running sum {balances[fund_id]}")
+    line_totals = dict(RedemptionLine.objects.values("redemption_id").annotate(t=Sum("units")).values_list("redemption_id", "t"))
+    tracked_lines = Counter(
+        RedemptionLine.objects.filter(good__tracks_stock=True).values_list("redemption_id", flat=True)
+    )
+    moved = Counter(StockMovement.objects.filter(kind="redemption").values_list("redemption_id", flat=True))
+    returned = Counter(StockMovement.objects.filter(kind="cancellation").values_list("redemption_id", flat=True))
+    accounts = dict(Account.objects.filter(subject__isnull=False).values_list("pk", "subject_id"))
+    legs: dict[int, list[tuple[int, int]]] = {}
+    tx_ids = list(Redemption.objects.values_list("transaction_id", flat=True))
+    for tx_id, account_id, amount in Posting.objects.filter(transaction_id__in=tx_ids).values_list("transaction_id", "account_id", "amount"):
+        legs.setdefault(tx_id, []).append((account_id, amount))
+    for r in Redemption.objects.select_related("transaction", "cancel_transaction").order_by("pk"):
+        mine = [(accounts.get(a), amount) for a, amount in legs.get(r.transaction_id, []) if a in accounts]
+        if mine != [(r.subject_id, -r.total_units)]:
+            problems.append(f"redemption {r.receipt_no}: ledger legs on subject accounts {mine}, expected [({r.subject_id}, {-r.total_units})]")
+        if line_totals.get(r.pk) != r.total_units:
+            problems.append(f"redemption {r.receipt_no}: lines add up to {line_totals.get(r.pk)}, total {r.total_units}")
+        if moved.get(r.pk, 0) != tracked_lines.get(r.pk, 0):
+            problems.append(f"redemption {r.receipt_no}: {moved.get(r.pk, 0)} stock movements for {tracked_lines.get(r.pk, 0)} stock lines")
+        if r.status == Redemption.Status.CANCELLED:
+            if r.cancel_transaction is None or r.cancel_transaction.reverses_id != r.transaction_id:
+                problems.append(f"redemption {r.receipt_no}: cancelled without the reversal of its transaction")
+            if returned.get(r.pk, 0) != moved.get(r.pk, 0):
+                problems.append(f"redemption {r.receipt_no}: {returned.get(r.pk, 0)} of {moved.get(r.pk, 0)} stock movements returned")
+        elif returned.get(r.pk):
+            problems.append(f"redemption {r.receipt_no}: stock returned but not cancelled")
+    return problems

@@ -104,3 +104,4 @@ def test_200_concurrent_redemptions_never_overspend_or_oversell(world):
     assert not StockMovement.objects.filter(level_after__lt=0).exists()
     report = ledger_verify()
     assert report.ok, [m.line() for m in report.mismatches]
+    assert selectors.market_verify() == []

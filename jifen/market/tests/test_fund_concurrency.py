@@ -60,3 +60,4 @@ def test_concurrent_purchases_never_overdraw_a_fund(world):
         assert after == running
     assert StockMovement.objects.filter(good=mk.soap, kind="purchase").count() == 1 + 33
     assert selectors.stock_level(good=mk.soap) == 100 + 99
+    assert selectors.market_verify() == []

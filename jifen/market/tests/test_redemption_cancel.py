@@ -35,6 +35,7 @@ def test_cancel_reverses_the_points_and_returns_the_stock(world, mk, redeemed):
     receipt = selectors.redemption_receipt(redemption=r)
     assert receipt.status == "cancelled" and receipt.balance_now == 200
     assert ledger_verify().ok
+    assert selectors.market_verify() == []
 
 
 def test_cancel_is_idempotent(world, mk, redeemed):
