@@ -98,9 +98,9 @@ def test_exit_codes_of_the_real_jifen_command(tmp_path):
     env["JIFEN_DATA_DIR"] = str(tmp_path / "data")
 
     def jifen(*args):
-        return subprocess.run([sys.executable, "-m", "jifen", *args], env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run([sys.executable, "-m", "jifen", *args], env=env, capture_output=True, text=True, timeout=300)
 
-    demo = jifen("demo", "--size", "small")
+    demo = jifen("demo", "--size", "small", "--until", "orgs")
     assert demo.returncode == 0, demo.stderr
     # The demo prints a ready-made import command for its first village.
     org = demo.stdout.split("--org ")[1].split()[0]

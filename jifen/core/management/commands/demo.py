@@ -17,6 +17,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", choices=SIZES, default="small")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--until", metavar="APP",
+            help="只生成到该应用的步骤为止（如 orgs）/ stop after this app's step (e.g. orgs): people only, no claims or shop",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from jifen.orgs.models import OrgUnit
@@ -25,10 +29,16 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if OrgUnit.objects.exists():
             raise CommandError("数据库已有组织数据，演示数据只能载入空库 / the database already has org units; the demo loads into an empty database only")
+        steps = list(demo_steps())
+        labels = [label for label, _ in steps]
+        if options["until"]:
+            if options["until"] not in labels:
+                raise CommandError(f"没有这个演示步骤：{options['until']}（可选 {', '.join(labels)}）/ no such demo step; choose one of {', '.join(labels)}")
+            steps = steps[: labels.index(options["until"]) + 1]
         ctx = DemoContext(size=options["size"], seed=options["seed"], stdout=self.stdout)
         started = time.monotonic()
         with acting(RequestContext(channel="demo")):
-            for label, step in demo_steps():
+            for label, step in steps:
                 t0 = time.monotonic()
                 step(ctx)
                 ctx.say(f"  [{label}] {time.monotonic() - t0:.1f}s")
