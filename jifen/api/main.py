@@ -6,6 +6,7 @@ A domain adds `jifen/api/routers/<domain>.py` with a `router`; every module ther
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -61,6 +62,15 @@ class ReadableJSONRenderer(JSONRenderer):
 
 class JifenAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        # Building the document walks every operation (seconds for ~130 of them); the routers are
+        # fixed once mounted, so build it once per prefix and hand out copies.
+        cache = self.__dict__.setdefault("_jifen_openapi", {})
+        key = (path_prefix, repr(path_params))
+        if key not in cache:
+            cache[key] = self._build_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return copy.deepcopy(cache[key])
+
+    def _build_openapi_schema(self, *, path_prefix: str | None, path_params: Any) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas["ErrorOut"] = errors.ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
