@@ -83,6 +83,12 @@ class JifenAPI(NinjaAPI):
 def _document_errors(method: str, operation: dict[str, Any]) -> None:
     """Every operation declares the error body it may answer with, and writes the key header."""
     responses = operation.setdefault("responses", {})
+    # django-ninja keys its own responses by int, `openapi_extra` by text: both would be written as
+    # "200", a duplicate key that JSON parsers (Swagger UI's among them) refuse. The text one is
+    # the more specific (it was written by hand), so it wins.
+    for status in [k for k in responses if isinstance(k, int)]:
+        described = responses.pop(status)
+        responses.setdefault(str(status), described)
     statuses = ["404", "422"]
     if operation.get("security"):
         statuses += ["401", "403"]
