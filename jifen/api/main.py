@@ -6,6 +6,7 @@ A domain adds `jifen/api/routers/<domain>.py` with a `router`; every module ther
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -61,6 +62,15 @@ class ReadableJSONRenderer(JSONRenderer):
 
 class JifenAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        # Building the document walks every operation (seconds for ~130 of them); the routers are
+        # fixed once mounted, so build it once per prefix and hand out copies.
+        cache = self.__dict__.setdefault("_jifen_openapi", {})
+        key = (path_prefix, repr(path_params))
+        if key not in cache:
+            cache[key] = self._build_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return copy.deepcopy(cache[key])
+
+    def _build_openapi_schema(self, *, path_prefix: str | None, path_params: Any) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas["ErrorOut"] = errors.ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -73,10 +83,12 @@ class JifenAPI(NinjaAPI):
 def _document_errors(method: str, operation: dict[str, Any]) -> None:
     """Every operation declares the error body it may answer with, and writes the key header."""
     responses = operation.setdefault("responses", {})
-    # `response={200: …}` gives an int key; `openapi_extra` may add "200" beside it. Both would
-    # be written to the JSON as a duplicated key, which Swagger UI's parser refuses.
-    for key in [k for k in responses if not isinstance(k, str)]:
-        responses[str(key)] = {**responses.pop(key), **responses.get(str(key), {})}
+    # django-ninja keys its own responses by int, `openapi_extra` by text: both would be written as
+    # "200", a duplicate key that JSON parsers (Swagger UI's among them) refuse. The text one is
+    # the more specific (it was written by hand), so it wins.
+    for status in [k for k in responses if isinstance(k, int)]:
+        described = responses.pop(status)
+        responses.setdefault(str(status), described)
     statuses = ["404", "422"]
     if operation.get("security"):
         statuses += ["401", "403"]

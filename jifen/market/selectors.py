@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
@@ -21,7 +22,15 @@ from jifen.market.models import (
     Shop,
     StockMovement,
 )
-from jifen.orgs.models import Household, HouseholdMember, OrgUnit, Person, Subject, subtree_q
+from jifen.orgs.models import (
+    Household,
+    HouseholdMember,
+    OrgUnit,
+    Person,
+    Subject,
+    ancestor_paths,
+    subtree_q,
+)
 from jifen.orgs.selectors import people_search
 from jifen.rules.models import Scheme
 
@@ -463,3 +472,42 @@ def market_verify() -> list[str]:
         elif returned.get(r.pk):
             problems.append(f"redemption {r.receipt_no}: stock returned but not cancelled")
     return problems
+
+
+# --------------------------------------------------------------------------- what a viewer may see (API)
+
+
+def shops_visible_to(*, access: Any) -> QuerySet[Shop]:
+    """Shops at, above or below any unit the caller holds a role at (a township's shop serves its villages)."""
+    if access.user is None:
+        return Shop.objects.none()
+    if access.is_platform:
+        return Shop.objects.select_related("org")
+    condition = Q(pk__in=[])
+    for _, path, _ in access.bindings:
+        condition |= Q(org__path__in=ancestor_paths(path)) | subtree_q(path, "org__path")
+    return Shop.objects.filter(condition).select_related("org")
+
+
+def goods_visible_to(*, access: Any) -> QuerySet[Good]:
+    return Good.objects.filter(shop__in=shops_visible_to(access=access)).select_related("shop__org")
+
+
+def redemptions_visible_to(*, access: Any) -> QuerySet[Redemption]:
+    """Staff of the shop's unit see its redemptions; anyone sees their own and their household's."""
+    from jifen.orgs.selectors import STAFF_ROLES, own_subject_ids_for
+
+    if access.user is None:
+        return Redemption.objects.none()
+    own = own_subject_ids_for(access)
+    condition = access.org_q(STAFF_ROLES, "shop__org__path") | Q(subject_id__in=own) | Q(household_id__in=own)
+    return Redemption.objects.filter(condition).select_related("shop", "subject", "scheme", "person")
+
+
+def funds_visible_to(*, access: Any) -> QuerySet[Fund]:
+    """Funds held in subtrees the caller administers (money is the admins' business)."""
+    from jifen.orgs.selectors import ADMIN_ROLES
+
+    if access.user is None:
+        return Fund.objects.none()
+    return Fund.objects.filter(access.org_q(ADMIN_ROLES, "org__path")).select_related("org", "parent")

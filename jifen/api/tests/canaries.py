@@ -5,7 +5,7 @@ personal data, for the leak walk (test_leaks.py) and the public scan.
 with one item and, for `person`: a declared claim with a photo, a second claim decided at a
 meeting, a third one on a published notice with an objection carrying a canary name and phone,
 an activity they attended and were awarded for (postings in their account), a reward list
-and a points run naming them.
+and a points run naming them, and a shop with a fund, a good and the person's redemption.
 """
 
 from __future__ import annotations
@@ -82,12 +82,36 @@ def seed_claims(world: Any, *, org: Any, person: Any, user: Any, tag: str, mobil
         created_at=now,
     )
     PointsRunLine.objects.create(run=run, subject=subject, amount=5)
+    market_objects, market_canaries = seed_market(org=org, staff=staff, subject=subject, tag=tag)
     objects = {
+        **market_objects,
         "scheme": scheme.pk, "category": category.pk, "item": item.pk, "claim": declared.pk, "evidence": evidence.pk,
         "notice": notice.pk, "objection": objection.pk, "activity": activity.pk, "meeting": meeting.pk,
         "account": account.pk, "subject": subject.pk, "reward_list": reward_list.pk, "run": run.pk,
         "noticed_claim": noticed.pk,
     }
     canaries = [f"金丝雀申报{tag}", f"金丝雀会议{tag}", f"金丝雀公示{tag}", f"金丝雀地点{tag}", f"金丝雀异议{tag}",
-                f"金丝雀异议人{tag}", mobile, f"金丝雀纪要{tag}", f"金丝雀活动地点{tag}", f"金丝雀奖励{tag}"]
+                f"金丝雀异议人{tag}", mobile, f"金丝雀纪要{tag}", f"金丝雀活动地点{tag}", f"金丝雀奖励{tag}", *market_canaries]
     return objects, canaries
+
+
+def seed_market(*, org: Any, staff: Any, subject: Any, tag: str) -> tuple[dict[str, int], list[str]]:
+    """A shop with a good bought in from a fund and a redemption by the canary subject."""
+    from jifen.market import services as market
+    from jifen.market.models import FundMovement
+
+    slug = {"甲": "a", "乙": "b"}.get(tag, "x")
+    shop = market.shop_create(actor=staff, org=org, code=f"canary-shop-{slug}", name=f"金丝雀超市{tag}", address=f"金丝雀超市地址{tag}")
+    fund = market.fund_create(actor=staff, org=org, code=f"canary-fund-{slug}", name=f"金丝雀资金{tag}")
+    market.fund_receive(actor=staff, fund=fund, amount_fen=100_000, source_kind=FundMovement.SourceKind.DONATION,
+                        reason=f"金丝雀捐赠{tag}", idempotency_key=f"canary-receive-{slug}")
+    good = market.good_create(actor=staff, shop=shop, code=f"canary-good-{slug}", name=f"金丝雀商品{tag}", price_points=1)
+    market.stock_purchase(actor=staff, good=good, quantity=10, unit_cost_fen=100, fund=fund, reason=f"金丝雀采购{tag}",
+                          idempotency_key=f"canary-purchase-{slug}")
+    redemption = market.redemption_create(actor=staff, shop=shop, subject=subject, lines=[(good, 1)],
+                                          idempotency_key=f"canary-redeem-{slug}")
+    return (
+        {"shop": shop.pk, "good": good.pk, "fund": fund.pk, "redemption": redemption.pk},
+        # The shop itself (name, address) is the village's, shown to its people; its books are not.
+        [f"金丝雀捐赠{tag}", f"金丝雀采购{tag}", redemption.receipt_no],
+    )

@@ -35,7 +35,8 @@ TARGETS = {
     "scheme_id": "scheme", "category_id": "category", "item_id": "item", "claim_id": "claim",
     "evidence_id": "evidence", "notice_id": "notice", "objection_id": "objection", "activity_id": "activity",
     "meeting_id": "meeting", "account_id": "account", "subject_id": "subject", "reward_list_id": "reward_list",
-    "run_id": "run",
+    "run_id": "run", "shop_id": "shop", "good_id": "good", "fund_id": "fund", "redemption_id": "redemption",
+    "group_org_id": "org",
 }
 # Values for required body fields that are not ids (enums take their first value). A callable
 # gets the targets and returns (value, whether it names a target).
@@ -48,6 +49,8 @@ VALUES = {
     "evidence_ids": lambda t: ([t.objects["evidence"]], True),
     "subject_ids": lambda t: ([t.objects["subject"]], True),
     "decisions": lambda t: ([{"claim_id": t.objects["claim"], "outcome": "approve"}], True),
+    "lines": lambda t: ([{"good_id": t.objects["good"], "quantity": 1}], True),
+    "quantity": 1, "unit_cost_fen": 100, "counted": 1, "amount_fen": 100, "price_points": 1,
 }
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -98,7 +101,7 @@ def seed_neighbour_household(world) -> Targets:
     claim_objects, claim_canaries = seed_claims(world, org=world.shahe, person=person, user=user, tag="甲", mobile="13366666663")
     # The member may see their own village's scheme, catalog and notice board: those targets
     # are village B's (see the member's test).
-    for shared in ("scheme", "category", "item", "notice"):
+    for shared in ("scheme", "category", "item", "notice", "shop", "good", "fund"):
         claim_objects.pop(shared)
     return Targets(
         objects={"person": person.pk, "household": household.pk, "unit": unit.pk, "binding": binding.pk,
@@ -173,9 +176,10 @@ def build_request(schema, method, path, operation, targets: Targets, *, query_re
                 if choices:
                     body[name] = choices[0]
                 elif callable(VALUES.get(name)):
-                    if not all(k in targets.objects for k in ("evidence", "subject", "claim")):
-                        raise CannotFill(f"{method} {path}: {name!r} needs seeded claims")
-                    body[name], names_target = VALUES[name](targets)
+                    try:
+                        body[name], names_target = VALUES[name](targets)
+                    except KeyError as missing:
+                        raise CannotFill(f"{method} {path}: {name!r} needs a seeded {missing}") from None
                     refs += names_target
                 elif name in VALUES:
                     body[name] = VALUES[name]
@@ -273,7 +277,7 @@ def test_village_a_staff_reach_nothing_of_village_b(world, village_b, role):
 
 def test_a_member_reaches_nothing_of_another_household(world, village_b, neighbour):
     # Household objects point at the neighbour in the member's own grid; org ids at village B.
-    shared = {k: village_b.objects[k] for k in ("org", "scheme", "category", "item", "notice")}
+    shared = {k: village_b.objects[k] for k in ("org", "scheme", "category", "item", "notice", "shop", "good", "fund")}
     targets = Targets(objects={**neighbour.objects, **shared},
                       canaries=neighbour.canaries + village_b.canaries)
     walked, problems = walk(world.member, targets)
@@ -323,8 +327,8 @@ def test_the_seeded_objects_are_there_for_their_own_staff(world, village_b):
         names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
         if method != "GET" or not names:
             continue
-        url, _, _, _ = build_request(schema, method, path, operation, village_b)
-        status = client.get(url).status_code
+        url, query, _, _ = build_request(schema, method, path, operation, village_b)
+        status = client.get(url, query).status_code
         (reached if status == 200 else refused).append(f"{path} → {status}")
     # Tokens, users and role bindings of another user are an admin's business only through
     # their own endpoints; everything else must answer.
