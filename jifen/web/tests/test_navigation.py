@@ -27,8 +27,9 @@ def test_a_member_sees_only_their_own_section(client, world):
 @pytest.mark.django_db
 def test_an_org_admin_sees_the_admin_section(client, world):
     client.force_login(world.admin)
-    # The shop section lists admins too (nav.SECTIONS), now that it has the counter page.
-    assert nav_sections(client) == ["member", "shop", "admin", "account"]
+    # The shop section lists admins too (nav.SECTIONS), now that it has the counter page; so does
+    # the reviewer section, now that it has the grid figures and the programme pages.
+    assert nav_sections(client) == ["member", "shop", "reviewer", "admin", "account"]
     page = client.get("/").content.decode()
     assert f'href="{reverse("console")}"' in page and "组织架构" in page
 
