@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 
 from jifen.core import clock
@@ -15,8 +16,8 @@ from jifen.grid import services
 from jifen.grid.models import GridPost, IssueKind
 from jifen.orgs.models import Household, OrgUnit, Person, Role, RoleBinding
 
-MAX_VISITS = 400
-MAX_ISSUES = 40
+MAX_VISITS = 120
+MAX_ISSUES = 30
 ISSUES = [
     (IssueKind.NEED, "申请低保政策咨询", "户主询问低保申请条件与材料。"),
     (IssueKind.DISPUTE, "宅基地边界纠纷", "与邻居对宅基地边界有争议，请求村里调解。"),
@@ -31,6 +32,13 @@ def _person_of(binding: RoleBinding | None) -> Person | None:
 
 
 def build(ctx: DemoContext) -> None:
+    # One transaction for the whole step: on SQLite every commit is a file sync, and the visits
+    # and issues below are hundreds of service calls.
+    with transaction.atomic():
+        _build(ctx)
+
+
+def _build(ctx: DemoContext) -> None:
     grids: list[OrgUnit] = [g for g in ctx.data.get("grids", []) if g.parent and g.parent.kind.code == "village"]
     admin = ctx.data.get("admin")
     if not grids or admin is None:

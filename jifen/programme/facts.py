@@ -4,8 +4,9 @@ states in its application (篇1: 积分过程全纪录, 村民积分兑换人数
 - participation: households and people with at least one award or redemption posting in the
   period (a household counts when its own account or any current member's account has one);
   base points, fixed points, clearing and reversals are bookkeeping, not taking part;
-- redemption rate: from `jifen.market.selectors.redemption_rate` when the market app provides
-  it, else "not available" (None);
+- redemption rate (篇1: 村民积分兑换人数占本村总人数比例): `jifen.market.selectors.redemption_rate`
+  for the period's local dates — people who redeemed at the counter over the village's people,
+  and households with a redemption over its households;
 - scheme in force: active schemes adopted by the village or any unit above it;
 - records kept: ledger transactions in the period on the village's subjects' accounts.
 
@@ -16,15 +17,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from importlib import import_module
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jifen.ledger.models import Posting, PostingKind
+from jifen.market.selectors import redemption_rate
 from jifen.orgs.models import Household, HouseholdMember, OrgUnit, Person, subtree_q
 from jifen.rules.selectors import schemes_for_org
 
 PARTICIPATION_KINDS = (PostingKind.AWARD, PostingKind.REDEEM)
 TARGET_REDEMPTION_PERCENT = Decimal(30)
+TIME_ZONE = "Asia/Shanghai"
 
 
 def percent(part: int, whole: int) -> Decimal | None:
@@ -33,28 +36,9 @@ def percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _redemption_rate(village: OrgUnit, start: dt.datetime, end: dt.datetime) -> Any:
-    try:
-        market = import_module("jifen.market.selectors")
-    except ImportError:
-        return None
-    fn = getattr(market, "redemption_rate", None)
-    if fn is None:
-        return None
-    return fn(org=village, start=start, end=end)
-
-
-def _rate_value(value: Any) -> str | None:
-    """The market's answer as a percentage string (it may give a Decimal, or an object with `.percent`)."""
-    if value is None:
-        return None
-    for attr in ("percent", "rate"):
-        if hasattr(value, attr):
-            value = getattr(value, attr)
-            break
-    if value is None:
-        return None
-    return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+def _as_percent(fraction: Decimal) -> str:
+    """The market's fraction (0.3000) as a percentage with two places ("30.00")."""
+    return str((fraction * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def village_facts(village: OrgUnit, *, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
@@ -88,7 +72,10 @@ def village_facts(village: OrgUnit, *, start: dt.datetime, end: dt.datetime) -> 
         ).values("transaction_id").distinct().count()
     )
     schemes = list(schemes_for_org(village).values_list("code", "name"))
-    redemption = _rate_value(_redemption_rate(village, start, end))
+    # Redemptions are dated by local day; the period's ends are read as local dates ([start, end)).
+    tz = ZoneInfo(TIME_ZONE)
+    rate = redemption_rate(org=village, start=start.astimezone(tz).date(), end=end.astimezone(tz).date())
+    redemption = _as_percent(rate.person_rate) if rate.people_total else None
     participation_households = percent(active_households, len(household_rows))
     participation_people = percent(len(active_people), len(people_rows))
     return {
@@ -99,6 +86,9 @@ def village_facts(village: OrgUnit, *, start: dt.datetime, end: dt.datetime) -> 
         "people_active": len(active_people),
         "participation_people_percent": str(participation_people) if participation_people is not None else None,
         "redemption_percent": redemption,
+        "people_redeemed": rate.people_redeemed,
+        "households_redeemed": rate.households_redeemed,
+        "redemption_households_percent": _as_percent(rate.household_rate) if rate.households_total else None,
         "redemption_meets_target": None if redemption is None else Decimal(redemption) >= TARGET_REDEMPTION_PERCENT,
         "schemes": [{"code": code, "name": name} for code, name in schemes],
         "scheme_in_force": bool(schemes),

@@ -28,6 +28,8 @@ from jifen.core.errors import (
     PermissionDenied,
     field_error,
 )
+from jifen.market import services as market
+from jifen.market.models import Fund, FundMovement
 from jifen.orgs.models import OrgUnit, Role, ancestor_paths
 from jifen.orgs.selectors import user_has_role
 from jifen.programme.facts import village_facts
@@ -46,6 +48,8 @@ S = Application.State
 MAX_ATTACHMENTS = 10
 MAX_BUDGET_FEN = 10**13  # 1000亿元: anything above is a typo
 DEFAULT_OBJECTION_DAYS = 7
+AWARD_FUND_CODE = "programme-awards"
+AWARD_FUND_NAME = "示范村奖补资金"
 
 # 篇1 (二) 申报条件, scored by the city. Equal weights unless the programme says otherwise.
 SIX_CONDITIONS: tuple[tuple[str, str], ...] = (
@@ -468,16 +472,26 @@ def award_ready_refusal(programme: Programme, *, now: dt.datetime) -> InvalidInp
     return None
 
 
-def _pay_award(*, actor: Any, programme: Programme, app: Application, amount_fen: int, key: str) -> str:
-    """Pay one winner's award into the village's fund account; returns the receipt's reference.
+def award_fund(*, actor: Any, village: OrgUnit) -> Fund:
+    """The village's fund that programme awards are paid into (opened on the first award)."""
+    fund = Fund.objects.filter(org=village, code=AWARD_FUND_CODE, parent__isnull=True).first()
+    if fund is None:
+        fund = market.fund_create(actor=actor, org=village, code=AWARD_FUND_CODE, name=AWARD_FUND_NAME)
+    return fund
 
-    Needs the market app's funds (`jifen.market.services.fund_receive`); until it is there the
-    programme stops before paying anything.
+
+def _pay_award(*, actor: Any, programme: Programme, app: Application, amount_fen: int, key: str) -> str:
+    """Pay one winner's award into the village's award fund (market funds); returns the receipt's key.
+
+    The key is the programme's and the application's, so paying again (a retry after a failure)
+    replays the same receipt instead of paying twice.
     """
-    raise IllegalTransition(
-        "积分超市资金账户尚未启用，不能兑现奖补", "fund accounts (market) are not available yet; awards cannot be paid",
-        code="funds_unavailable",
+    fund = award_fund(actor=actor, village=app.village)
+    movement = market.fund_receive(
+        actor=actor, fund=fund, amount_fen=amount_fen, source_kind=FundMovement.SourceKind.PROGRAMME_AWARD,
+        reason=f"{programme.name}：示范村奖补（第 {app.rank} 名）", idempotency_key=key,
     )
+    return movement.key
 
 
 @transaction.atomic

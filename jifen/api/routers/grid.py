@@ -12,28 +12,28 @@ from ninja import Query, Router, Status
 
 from jifen.api.schemas.common import Id, Page, PageIn, page_of
 from jifen.api.schemas.grid import (
-    BoardOut,
-    CountsOut,
+    GridBoardOut,
+    GridCountsOut,
+    GridHouseholdLinkOut,
+    GridHouseholdMoveIn,
+    GridHouseholdRefOut,
+    GridHouseholdWorkerIn,
+    GridIssueAssignIn,
+    GridIssueCloseIn,
+    GridIssueDetailOut,
+    GridIssueFilter,
+    GridIssueIn,
+    GridIssueOut,
+    GridIssueRateIn,
+    GridMonthFilter,
+    GridOrgFilter,
     GridPostFilter,
     GridPostIn,
     GridPostOut,
-    HouseholdLinkOut,
-    HouseholdMoveIn,
-    HouseholdRefOut,
-    HouseholdWorkerIn,
-    IssueAssignIn,
-    IssueCloseIn,
-    IssueDetailOut,
-    IssueFilter,
-    IssueIn,
-    IssueOut,
-    IssueRateIn,
-    MonthFilter,
-    OrgFilter,
-    VisitFilter,
-    VisitIn,
-    VisitOut,
-    WorkerGapOut,
+    GridVisitFilter,
+    GridVisitIn,
+    GridVisitOut,
+    GridWorkerGapOut,
 )
 from jifen.api.scoping import access, actor, visible, visible_org
 from jifen.core import clock
@@ -130,8 +130,8 @@ def grid_post_end(request: HttpRequest, grid_post_id: Id) -> Any:
     return post_out(GridPost.objects.select_related("grid", "person").get(pk=ended.pk))
 
 
-@router.put("/grid/households/{household_id}/worker", response=HouseholdLinkOut)
-def household_worker_set(request: HttpRequest, household_id: Id, payload: HouseholdWorkerIn) -> Any:
+@router.put("/grid/households/{household_id}/worker", response=GridHouseholdLinkOut)
+def household_worker_set(request: HttpRequest, household_id: Id, payload: GridHouseholdWorkerIn) -> Any:
     """指定联系该户的网格员（组织管理员） / link a household to its grid worker (org admins)."""
     household = _household(request, household_id)
     post = visible(selectors.grid_posts_visible_to(access=access(request)), payload.grid_post_id, what="网格职务", what_en="grid post")
@@ -139,24 +139,24 @@ def household_worker_set(request: HttpRequest, household_id: Id, payload: Househ
     return {"household_id": link.household_id, "grid_post_id": link.worker_id, "since": link.since}
 
 
-@router.post("/grid/households/{household_id}/move", response=HouseholdRefOut)
-def household_move(request: HttpRequest, household_id: Id, payload: HouseholdMoveIn) -> Any:
+@router.post("/grid/households/{household_id}/move", response=GridHouseholdRefOut)
+def household_move(request: HttpRequest, household_id: Id, payload: GridHouseholdMoveIn) -> Any:
     """把户划入本村的某个网格（组织管理员） / put a household into a grid of its village (org admins)."""
     household = _household(request, household_id)
     moved = services.household_grid_move(actor=actor(request), household=household, grid=_grid(request, payload.org_id))
     return household_ref(Household.objects.select_related("org").get(pk=moved.pk))
 
 
-@router.get("/grid/households-without-grid", response=Page[HouseholdRefOut])
-def households_without_grid(request: HttpRequest, page: Query[PageIn], filters: Query[OrgFilter]) -> Any:
+@router.get("/grid/households-without-grid", response=Page[GridHouseholdRefOut])
+def households_without_grid(request: HttpRequest, page: Query[PageIn], filters: Query[GridOrgFilter]) -> Any:
     """未划入任何网格的户（不漏户） / households in no grid."""
     org = _grid(request, filters.org_id)
     qs = selectors.households_without_grid(org).filter(pk__in=households_visible_to(access=access(request)).values("pk"))
     return page_of(qs, page, household_ref)
 
 
-@router.get("/grid/households-without-worker", response=Page[HouseholdRefOut])
-def households_without_worker(request: HttpRequest, page: Query[PageIn], filters: Query[OrgFilter]) -> Any:
+@router.get("/grid/households-without-worker", response=Page[GridHouseholdRefOut])
+def households_without_worker(request: HttpRequest, page: Query[PageIn], filters: Query[GridOrgFilter]) -> Any:
     """在网格中但没有网格员联系的户 / households in a grid that no grid worker looks after."""
     org = _grid(request, filters.org_id)
     qs = selectors.households_without_worker(org).filter(pk__in=households_visible_to(access=access(request)).values("pk"))
@@ -165,8 +165,8 @@ def households_without_worker(request: HttpRequest, page: Query[PageIn], filters
 
 # --- visits ------------------------------------------------------------------------------------
 
-@router.get("/grid/visits", response=Page[VisitOut])
-def visits_list(request: HttpRequest, page: Query[PageIn], filters: Query[VisitFilter]) -> Any:
+@router.get("/grid/visits", response=Page[GridVisitOut])
+def visits_list(request: HttpRequest, page: Query[PageIn], filters: Query[GridVisitFilter]) -> Any:
     """入户走访记录 / home visits."""
     qs = selectors.visits_visible_to(access=access(request))
     if filters.org_id is not None:
@@ -179,21 +179,21 @@ def visits_list(request: HttpRequest, page: Query[PageIn], filters: Query[VisitF
     return page_of(qs.order_by("-visited_on", "-id"), page, visit_out)
 
 
-@router.get("/grid/visits/{visit_id}", response=VisitOut)
+@router.get("/grid/visits/{visit_id}", response=GridVisitOut)
 def visit_detail(request: HttpRequest, visit_id: Id) -> Any:
     return visit_out(visible(selectors.visits_visible_to(access=access(request)), visit_id, what="走访记录", what_en="visit"))
 
 
-@router.post("/grid/visits", response={201: VisitOut})
-def visit_record(request: HttpRequest, payload: VisitIn) -> Any:
+@router.post("/grid/visits", response={201: GridVisitOut})
+def visit_record(request: HttpRequest, payload: GridVisitIn) -> Any:
     """记录入户走访（本网格工作人员） / record a home visit (the grid's workers)."""
     household = _household(request, payload.household_id)
     visit = services.visit_record(actor=actor(request), household=household, visited_on=payload.visited_on, notes=payload.notes)
     return Status(201, visit_out(selectors.visits_visible_to(access=access(request)).get(pk=visit.pk)))
 
 
-@router.get("/grid/not-visited", response=list[WorkerGapOut])
-def households_not_visited(request: HttpRequest, filters: Query[MonthFilter]) -> Any:
+@router.get("/grid/not-visited", response=list[GridWorkerGapOut])
+def households_not_visited(request: HttpRequest, filters: Query[GridMonthFilter]) -> Any:
     """每个网格员本月未走访的联系户（每月至少走访1次） / per grid worker, households not visited in the month."""
     org = _grid(request, filters.org_id)
     if not access(request).covers(org.path, ("recorder", "reviewer", "org_admin")):
@@ -210,8 +210,8 @@ def households_not_visited(request: HttpRequest, filters: Query[MonthFilter]) ->
 
 # --- issues ------------------------------------------------------------------------------------
 
-@router.get("/grid/issues", response=Page[IssueOut])
-def issues_list(request: HttpRequest, page: Query[PageIn], filters: Query[IssueFilter]) -> Any:
+@router.get("/grid/issues", response=Page[GridIssueOut])
+def issues_list(request: HttpRequest, page: Query[PageIn], filters: Query[GridIssueFilter]) -> Any:
     """民情：投诉、纠纷、诉求、突发事件 / villagers' issues."""
     now = clock.now()
     qs = selectors.issues_visible_to(access=access(request))
@@ -227,7 +227,7 @@ def issues_list(request: HttpRequest, page: Query[PageIn], filters: Query[IssueF
     return page_of(qs.order_by("deadline", "id"), page, lambda i: issue_out(i, now))
 
 
-@router.get("/grid/issues/{issue_id}", response=IssueDetailOut)
+@router.get("/grid/issues/{issue_id}", response=GridIssueDetailOut)
 def issue_detail(request: HttpRequest, issue_id: Id) -> Any:
     """民情及其每一次状态变化 / an issue with every change of state."""
     issue = _issue(request, issue_id)
@@ -239,8 +239,8 @@ def issue_detail(request: HttpRequest, issue_id: Id) -> Any:
     return {**issue_out(issue), "history": history}
 
 
-@router.post("/grid/issues", response={201: IssueOut})
-def issue_report(request: HttpRequest, payload: IssueIn) -> Any:
+@router.post("/grid/issues", response={201: GridIssueOut})
+def issue_report(request: HttpRequest, payload: GridIssueIn) -> Any:
     """登记民情（网格工作人员，或本户村民） / record an issue (grid staff, or the household's own members)."""
     household = _household(request, payload.household_id) if payload.household_id is not None else None
     grid = _grid(request, payload.org_id) if household is None and payload.org_id is not None else None
@@ -251,8 +251,8 @@ def issue_report(request: HttpRequest, payload: IssueIn) -> Any:
     return Status(201, issue_out(Issue.objects.select_related("assignee").get(pk=issue.pk)))
 
 
-@router.post("/grid/issues/{issue_id}/assign", response=IssueOut)
-def issue_assign(request: HttpRequest, issue_id: Id, payload: IssueAssignIn) -> Any:
+@router.post("/grid/issues/{issue_id}/assign", response=GridIssueOut)
+def issue_assign(request: HttpRequest, issue_id: Id, payload: GridIssueAssignIn) -> Any:
     """分类并分派给责任人，明确办结时限 / classify and assign with a deadline."""
     issue = _issue(request, issue_id)
     assignee = visible(people_visible_to(access=access(request)), payload.assignee_id, what="人员", what_en="person")
@@ -262,8 +262,8 @@ def issue_assign(request: HttpRequest, issue_id: Id, payload: IssueAssignIn) -> 
     return issue_out(Issue.objects.select_related("assignee").get(pk=done.pk))
 
 
-@router.post("/grid/issues/{issue_id}/close", response=IssueOut)
-def issue_close(request: HttpRequest, issue_id: Id, payload: IssueCloseIn) -> Any:
+@router.post("/grid/issues/{issue_id}/close", response=GridIssueOut)
+def issue_close(request: HttpRequest, issue_id: Id, payload: GridIssueCloseIn) -> Any:
     """办结：办理结果与群众评价 / close with the action taken and the villager's rating."""
     issue = _issue(request, issue_id)
     done = services.issue_close(
@@ -272,16 +272,16 @@ def issue_close(request: HttpRequest, issue_id: Id, payload: IssueCloseIn) -> An
     return issue_out(Issue.objects.select_related("assignee").get(pk=done.pk))
 
 
-@router.post("/grid/issues/{issue_id}/rate", response=IssueOut)
-def issue_rate(request: HttpRequest, issue_id: Id, payload: IssueRateIn) -> Any:
+@router.post("/grid/issues/{issue_id}/rate", response=GridIssueOut)
+def issue_rate(request: HttpRequest, issue_id: Id, payload: GridIssueRateIn) -> Any:
     """村民评价办理结果（1–5） / the villager rates the result (1–5)."""
     issue = _issue(request, issue_id)
     done = services.issue_rate(actor=actor(request), issue=issue, rating=payload.rating, note=payload.note)
     return issue_out(Issue.objects.select_related("assignee").get(pk=done.pk))
 
 
-@router.get("/grid/counts", response=CountsOut)
-def issue_counts(request: HttpRequest, filters: Query[OrgFilter]) -> Any:
+@router.get("/grid/counts", response=GridCountsOut)
+def issue_counts(request: HttpRequest, filters: Query[GridOrgFilter]) -> Any:
     """本单位及各下级的未办结、逾期、已办结民情数 / open, overdue and closed issues per child unit."""
     org = _grid(request, filters.org_id)
     if not access(request).covers(org.path, ("recorder", "reviewer", "org_admin")):
@@ -294,7 +294,7 @@ def issue_counts(request: HttpRequest, filters: Query[OrgFilter]) -> Any:
     return {"total": row(total), "children": [row(c) for c in children]}
 
 
-@router.get("/grid/boards/{org_id}", response=list[BoardOut])
+@router.get("/grid/boards/{org_id}", response=list[GridBoardOut])
 def boards(request: HttpRequest, org_id: Id) -> Any:
     """网格服务公示牌（一个网格，或一个村的全部网格） / service boards of a grid or of a village's grids."""
     org = _grid(request, org_id)

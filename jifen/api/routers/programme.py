@@ -10,19 +10,19 @@ from ninja import Query, Router, Status
 
 from jifen.api.schemas.common import Id, Page, PageIn, page_of
 from jifen.api.schemas.programme import (
-    ApplicationFilter,
-    ApplicationIn,
-    ApplicationOut,
-    DeclineIn,
-    NoteIn,
-    ObjectionIn,
-    ObjectionOut,
-    ObjectionResolveIn,
+    ProgrammeApplicationFilter,
+    ProgrammeApplicationIn,
+    ProgrammeApplicationOut,
     ProgrammeCreateIn,
+    ProgrammeDeclineIn,
     ProgrammeDetailOut,
+    ProgrammeNoteIn,
+    ProgrammeObjectionIn,
+    ProgrammeObjectionOut,
+    ProgrammeObjectionResolveIn,
     ProgrammeOut,
-    PublishIn,
-    ScoresIn,
+    ProgrammePublishIn,
+    ProgrammeScoresIn,
 )
 from jifen.api.scoping import actor, visible, visible_org
 from jifen.core.errors import field_error
@@ -111,8 +111,8 @@ def programme_create(request: HttpRequest, payload: ProgrammeCreateIn) -> Any:
     return Status(201, programme_out(programme))
 
 
-@router.get("/programmes/{programme_id}/applications", response=Page[ApplicationOut])
-def applications_list(request: HttpRequest, programme_id: Id, page: Query[PageIn], filters: Query[ApplicationFilter]) -> Any:
+@router.get("/programmes/{programme_id}/applications", response=Page[ProgrammeApplicationOut])
+def applications_list(request: HttpRequest, programme_id: Id, page: Query[PageIn], filters: Query[ProgrammeApplicationFilter]) -> Any:
     """调用者可见的申报（本村、本县、本市） / applications the caller may see."""
     programme = _programme(request, programme_id)
     qs = (
@@ -127,8 +127,8 @@ def applications_list(request: HttpRequest, programme_id: Id, page: Query[PageIn
     return page_of(qs.order_by("county__path", "village__path"), page, application_out)
 
 
-@router.post("/programmes/{programme_id}/applications", response={201: ApplicationOut})
-def application_submit(request: HttpRequest, programme_id: Id, payload: ApplicationIn) -> Any:
+@router.post("/programmes/{programme_id}/applications", response={201: ProgrammeApplicationOut})
+def application_submit(request: HttpRequest, programme_id: Id, payload: ProgrammeApplicationIn) -> Any:
     """村申报（村干部）；平台同时记录本村的参与率、兑换率等数据 / a village applies; measured facts are stored."""
     programme = _programme(request, programme_id)
     village = visible_org(request, payload.village_id)
@@ -139,27 +139,27 @@ def application_submit(request: HttpRequest, programme_id: Id, payload: Applicat
     return Status(201, _fresh(app))
 
 
-@router.get("/programme-applications/{application_id}", response=ApplicationOut)
+@router.get("/programme-applications/{application_id}", response=ProgrammeApplicationOut)
 def application_detail(request: HttpRequest, application_id: Id) -> Any:
     return application_out(_application(request, application_id))
 
 
-@router.post("/programme-applications/{application_id}/shortlist", response=ApplicationOut)
-def application_shortlist(request: HttpRequest, application_id: Id, payload: NoteIn) -> Any:
+@router.post("/programme-applications/{application_id}/shortlist", response=ProgrammeApplicationOut)
+def application_shortlist(request: HttpRequest, application_id: Id, payload: ProgrammeNoteIn) -> Any:
     """县级推荐（每县至多3个） / the county shortlists (at most 3 per county)."""
     app = services.application_shortlist(actor=actor(request), application=_application(request, application_id), note=payload.note)
     return _fresh(app)
 
 
-@router.post("/programme-applications/{application_id}/decline", response=ApplicationOut)
-def application_decline(request: HttpRequest, application_id: Id, payload: DeclineIn) -> Any:
+@router.post("/programme-applications/{application_id}/decline", response=ProgrammeApplicationOut)
+def application_decline(request: HttpRequest, application_id: Id, payload: ProgrammeDeclineIn) -> Any:
     """县级不推荐（或撤回推荐） / the county declines (or withdraws a shortlisting)."""
     app = services.application_decline(actor=actor(request), application=_application(request, application_id), note=payload.note)
     return _fresh(app)
 
 
-@router.post("/programme-applications/{application_id}/scores", response=ApplicationOut)
-def application_score(request: HttpRequest, application_id: Id, payload: ScoresIn) -> Any:
+@router.post("/programme-applications/{application_id}/scores", response=ProgrammeApplicationOut)
+def application_score(request: HttpRequest, application_id: Id, payload: ProgrammeScoresIn) -> Any:
     """市级按条件评分 / the city scores a shortlisted village against every criterion."""
     app = _application(request, application_id)
     try:
@@ -170,7 +170,7 @@ def application_score(request: HttpRequest, application_id: Id, payload: ScoresI
 
 
 @router.post("/programmes/{programme_id}/publish", response=ProgrammeOut)
-def programme_publish(request: HttpRequest, programme_id: Id, payload: PublishIn) -> Any:
+def programme_publish(request: HttpRequest, programme_id: Id, payload: ProgrammePublishIn) -> Any:
     """排名并公示评审结果 / rank and publish the result for objections."""
     programme = services.programme_publish(
         actor=actor(request), programme=_programme(request, programme_id), objection_days=payload.objection_days
@@ -178,8 +178,8 @@ def programme_publish(request: HttpRequest, programme_id: Id, payload: PublishIn
     return programme_out(programme)
 
 
-@router.post("/programmes/{programme_id}/objections", response={201: ObjectionOut})
-def objection_raise(request: HttpRequest, programme_id: Id, payload: ObjectionIn) -> Any:
+@router.post("/programmes/{programme_id}/objections", response={201: ProgrammeObjectionOut})
+def objection_raise(request: HttpRequest, programme_id: Id, payload: ProgrammeObjectionIn) -> Any:
     """在公示期内提出异议 / object to the published result."""
     programme = _programme(request, programme_id)
     application = None
@@ -190,7 +190,7 @@ def objection_raise(request: HttpRequest, programme_id: Id, payload: ObjectionIn
     return Status(201, objection_out(objection))
 
 
-@router.get("/programmes/{programme_id}/objections", response=list[ObjectionOut])
+@router.get("/programmes/{programme_id}/objections", response=list[ProgrammeObjectionOut])
 def objections_list(request: HttpRequest, programme_id: Id) -> Any:
     """项目的异议（主办单位管理员） / objections to the result (the organiser's admins)."""
     programme = _programme(request, programme_id)
@@ -198,8 +198,8 @@ def objections_list(request: HttpRequest, programme_id: Id) -> Any:
     return [objection_out(o) for o in programme.objections.order_by("raised_at", "id")]
 
 
-@router.post("/programme-objections/{programme_objection_id}/resolve", response=ObjectionOut)
-def objection_resolve(request: HttpRequest, programme_objection_id: Id, payload: ObjectionResolveIn) -> Any:
+@router.post("/programme-objections/{programme_objection_id}/resolve", response=ProgrammeObjectionOut)
+def objection_resolve(request: HttpRequest, programme_objection_id: Id, payload: ProgrammeObjectionResolveIn) -> Any:
     """处理异议；成立则撤回结果重新评审 / resolve an objection; an upheld one withdraws the result."""
     objection = visible(
         Objection.objects.filter(programme__in=selectors.programmes_visible_to(user=request.auth)),  # type: ignore[attr-defined]

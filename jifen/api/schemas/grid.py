@@ -41,21 +41,21 @@ class GridPostIn(In):
     duties: Text(200) = ""
 
 
-class HouseholdWorkerIn(In):
+class GridHouseholdWorkerIn(In):
     grid_post_id: Id = Field(description="网格员职务 / the grid worker's post")
 
 
-class HouseholdMoveIn(In):
+class GridHouseholdMoveIn(In):
     org_id: Id = Field(description="同村的网格 / a grid of the household's village")
 
 
-class HouseholdLinkOut(Schema):
+class GridHouseholdLinkOut(Schema):
     household_id: int
     grid_post_id: int
     since: dt.date
 
 
-class HouseholdRefOut(Schema):
+class GridHouseholdRefOut(Schema):
     id: int
     number: str
     village_id: int
@@ -63,25 +63,25 @@ class HouseholdRefOut(Schema):
     org_path: str
 
 
-class OrgFilter(QueryIn):
+class GridOrgFilter(QueryIn):
     org_id: Id | None = Field(None, description="组织（其下全部），必填 / the unit (its whole subtree), required")
 
 
-class MonthFilter(QueryIn):
+class GridMonthFilter(QueryIn):
     org_id: Id | None = Field(None, description="组织（其下全部），必填 / the unit (its whole subtree), required")
     month: str | None = Field(None, pattern=MONTH, description="YYYY-MM；默认本月 / default: this month")
 
 
-class WorkerGapOut(Schema):
+class GridWorkerGapOut(Schema):
     grid_post_id: int
     person_id: int
     person_name: str
     grid_id: int
     households: int
-    not_visited: list[HouseholdRefOut]
+    not_visited: list[GridHouseholdRefOut]
 
 
-class VisitOut(Schema):
+class GridVisitOut(Schema):
     id: int
     household_id: int
     grid_id: int
@@ -93,19 +93,19 @@ class VisitOut(Schema):
     recorded_at: dt.datetime
 
 
-class VisitFilter(QueryIn):
+class GridVisitFilter(QueryIn):
     org_id: Id | None = None
     household_id: Id | None = None
     month: str | None = Field(None, pattern=MONTH)
 
 
-class VisitIn(In):
+class GridVisitIn(In):
     household_id: Id
     visited_on: Date
     notes: Text(4000) = ""
 
 
-class IssueOut(Schema):
+class GridIssueOut(Schema):
     id: int
     grid_id: int
     household_id: int | None
@@ -125,7 +125,7 @@ class IssueOut(Schema):
     rating: int | None
 
 
-class IssueEventOut(Schema):
+class GridIssueEventOut(Schema):
     action: str
     at: dt.datetime
     from_state: str
@@ -137,18 +137,18 @@ class IssueEventOut(Schema):
     note: str
 
 
-class IssueDetailOut(IssueOut):
-    history: list[IssueEventOut]
+class GridIssueDetailOut(GridIssueOut):
+    history: list[GridIssueEventOut]
 
 
-class IssueFilter(QueryIn):
+class GridIssueFilter(QueryIn):
     org_id: Id | None = None
     household_id: Id | None = None
     state: IssueStateName | None = None
     overdue: Bool | None = Field(None, description="只看已逾期未办结 / only open and past the deadline")
 
 
-class IssueIn(In):
+class GridIssueIn(In):
     household_id: Id | None = Field(None, description="户（或给出网格） / the household (or give the grid)")
     org_id: Id | None = Field(None, description="网格，未指明户时 / the grid, when no household")
     kind: IssueKindName
@@ -156,25 +156,25 @@ class IssueIn(In):
     description: Text(4000) = ""
 
 
-class IssueAssignIn(In):
+class GridIssueAssignIn(In):
     assignee_id: Id
     deadline: When
     kind: IssueKindName | None = None
     note: Text(500) = ""
 
 
-class IssueCloseIn(In):
+class GridIssueCloseIn(In):
     action_taken: Text(4000, 1)
     rating: Int(1, 5) | None = None
     rating_note: Text(200) = ""
 
 
-class IssueRateIn(In):
+class GridIssueRateIn(In):
     rating: Int(1, 5)
     note: Text(200) = ""
 
 
-class UnitCountsOut(Schema):
+class GridUnitCountsOut(Schema):
     org_id: int
     org_path: str
     name: str
@@ -183,12 +183,12 @@ class UnitCountsOut(Schema):
     closed: int
 
 
-class CountsOut(Schema):
-    total: UnitCountsOut
-    children: list[UnitCountsOut]
+class GridCountsOut(Schema):
+    total: GridUnitCountsOut
+    children: list[GridUnitCountsOut]
 
 
-class BoardOut(Schema):
+class GridBoardOut(Schema):
     grid_id: int
     grid_path: str
     grid_name: str

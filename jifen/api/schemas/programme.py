@@ -13,7 +13,7 @@ from jifen.api.schemas.common import Bool, Id, In, Int, QueryIn, Text, When
 MAX_FEN = 10**13
 
 
-class CriterionOut(Schema):
+class ProgrammeCriterionOut(Schema):
     number: int
     name: str
     description: str
@@ -39,7 +39,7 @@ class ProgrammeOut(Schema):
     awarded_at: dt.datetime | None
 
 
-class ResultOut(Schema):
+class ProgrammeResultOut(Schema):
     application_id: int
     village_id: int
     village_name: str
@@ -51,8 +51,8 @@ class ResultOut(Schema):
 
 
 class ProgrammeDetailOut(ProgrammeOut):
-    criteria: list[CriterionOut]
-    result: list[ResultOut] = Field(description="公示后的排名 / the ranking once published")
+    criteria: list[ProgrammeCriterionOut]
+    result: list[ProgrammeResultOut] = Field(description="公示后的排名 / the ranking once published")
 
 
 class ProgrammeCreateIn(In):
@@ -68,7 +68,7 @@ class ProgrammeCreateIn(In):
     period_end: When
 
 
-class ApplicationOut(Schema):
+class ProgrammeApplicationOut(Schema):
     id: int
     programme_id: int
     village_id: int
@@ -92,12 +92,12 @@ class ApplicationOut(Schema):
     submitted_at: dt.datetime
 
 
-class ApplicationFilter(QueryIn):
+class ProgrammeApplicationFilter(QueryIn):
     county_id: Id | None = None
     state: Text(16) | None = None
 
 
-class ApplicationIn(In):
+class ProgrammeApplicationIn(In):
     village_id: Id
     contact_name: Text(50, 1)
     contact_phone: Text(32, 1)
@@ -105,28 +105,28 @@ class ApplicationIn(In):
     statements: dict[str, Text(4000)] = Field(default_factory=dict, description="按条件编号 / by criterion number")
 
 
-class NoteIn(In):
+class ProgrammeNoteIn(In):
     note: Text(2000) = ""
 
 
-class DeclineIn(In):
+class ProgrammeDeclineIn(In):
     note: Text(2000, 1)
 
 
-class ScoresIn(In):
+class ProgrammeScoresIn(In):
     scores: dict[str, Int(0, 1000)] = Field(description="按条件编号的得分 / score by criterion number")
 
 
-class PublishIn(In):
+class ProgrammePublishIn(In):
     objection_days: Int(1, 60) = 7
 
 
-class ObjectionIn(In):
+class ProgrammeObjectionIn(In):
     text: Text(4000, 1)
     application_id: Id | None = None
 
 
-class ObjectionOut(Schema):
+class ProgrammeObjectionOut(Schema):
     id: int
     programme_id: int
     application_id: int | None
@@ -137,6 +137,6 @@ class ObjectionOut(Schema):
     resolved_at: dt.datetime | None
 
 
-class ObjectionResolveIn(In):
+class ProgrammeObjectionResolveIn(In):
     upheld: Bool
     resolution: Text(4000, 1)

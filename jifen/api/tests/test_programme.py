@@ -71,3 +71,8 @@ def test_city_scores_publishes_and_an_objection_is_resolved(prog, as_user):
     assert award.status_code == 409 and award.json()["code"] == "objection_window_open"
     resolved = city.post(f"/programme-objections/{objection.json()['id']}/resolve", {"upheld": False, "resolution": "评分无误"})
     assert resolved.status_code == 200 and resolved.json()["upheld"] is False
+    with clock.frozen(Programme.objects.get().objections_until + dt.timedelta(minutes=1)):
+        paid = city.post(f"/programmes/{apps[0].programme_id}/award", {})
+    assert paid.status_code == 200 and paid.json()["state"] == "awarded"
+    mine = as_user(prog.village_cadre).get(f"/programme-applications/{apps[0].pk}").json()
+    assert (mine["award_fen"], mine["state"]) == (25_000_000, "selected")

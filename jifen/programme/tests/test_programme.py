@@ -67,7 +67,8 @@ def test_application_stores_measured_facts_beside_the_villages_statements(prog):
     assert (facts["households"], facts["households_active"], facts["participation_households_percent"]) == (2, 1, "50.00")
     assert facts["scheme_in_force"] is True and facts["schemes"] == [{"code": "shahe-p", "name": "沙河村积分制"}]
     assert facts["records"] == 1
-    assert facts["redemption_percent"] is None  # the market's figure is not available on this branch
+    # No redemptions yet: 0 of Shahe's 5 people.
+    assert (facts["redemption_percent"], facts["redemption_meets_target"], facts["people_redeemed"]) == ("0.00", False, 0)
     assert app.statements == {"1": "积分超市80平方米"}
     assert sorted(Attachment.objects.filter(application=app).values_list("kind", flat=True)) == ["image", "pdf"]
     assert app.county == w.county
@@ -193,3 +194,77 @@ def test_an_upheld_objection_withdraws_the_result_for_rescoring(prog):
         services.objection_resolve(actor=prog.city_admin, objection=objection, upheld=True, resolution="重新评审")
     assert Programme.objects.get().state == Programme.State.OPEN
     assert set(Application.objects.values_list("state", "rank")) == {(S.SHORTLISTED, None)}
+
+
+@pytest.mark.django_db
+def test_facts_take_the_redemption_rate_from_the_supermarket(prog):
+    from jifen.market import services as market
+    from jifen.market.tests.conftest import NOW, build_market
+
+    w = prog.w
+    with clock.frozen(NOW):
+        mk = build_market(w)
+        market.redemption_create(actor=mk.keeper, shop=mk.shop, subject=mk.hh, lines=[(mk.soap, 1)], idempotency_key="p-soap")
+    facts = apply(prog, w.shahe).facts
+    # Shahe now has 6 people (孙店长 keeps the shop); 张三 redeemed for SH-001, one of 2 households.
+    assert (facts["people"], facts["people_redeemed"], facts["redemption_percent"]) == (6, 1, "16.67")
+    assert (facts["households_redeemed"], facts["redemption_households_percent"]) == (1, "50.00")
+    assert facts["redemption_meets_target"] is False
+    # The 200 points awarded to SH-001 and its redemption: the household took part, no person's own account did.
+    assert (facts["households_active"], facts["people_active"], facts["records"]) == (1, 0, 2)
+
+
+@pytest.mark.django_db
+def test_awards_land_in_the_winners_fund_accounts_and_the_ledger_verifies(prog):
+    from jifen.ledger.verify import ledger_verify
+    from jifen.market.models import Fund, FundMovement
+
+    apps = [apply(prog, v) for v in prog.villages[:3]]
+    with clock.frozen(AFTER):
+        for app in apps:
+            services.application_shortlist(actor=prog.county_admin, application=app)
+        _score_all(prog, apps, [70, 90, 80])
+        services.programme_publish(actor=prog.city_admin, programme=prog.programme, objection_days=7)
+    with clock.frozen(AFTER + dt.timedelta(days=7, minutes=1)):
+        services.programme_award(actor=prog.city_admin, programme=prog.programme)
+        with pytest.raises(IllegalTransition):
+            services.programme_award(actor=prog.city_admin, programme=prog.programme)
+    receipts = FundMovement.objects.filter(source_kind=FundMovement.SourceKind.PROGRAMME_AWARD).select_related("fund__org")
+    assert sorted((m.fund.org.code, m.fund.code, m.amount_fen, m.balance_after_fen) for m in receipts) == [
+        ("quanshui", "programme-awards", 25_000_000, 25_000_000), ("v3", "programme-awards", 25_000_000, 25_000_000),
+    ]
+    assert not Fund.objects.filter(org=prog.w.shahe).exists()  # ranked third of two awards
+    paid = {a.village.code: (a.award_fen, a.award_reference) for a in Application.objects.filter(awarded_at__isnull=False)}
+    assert paid == {
+        "quanshui": (25_000_000, f"programme:{prog.programme.pk}:award:{apps[1].pk}"),
+        "v3": (25_000_000, f"programme:{prog.programme.pk}:award:{apps[2].pk}"),
+    }
+    assert Programme.objects.get().state == Programme.State.AWARDED
+    assert ledger_verify().ok
+
+
+@pytest.mark.django_db
+def test_a_failed_award_pays_nobody(prog, monkeypatch):
+    from jifen.market.models import FundMovement
+    from jifen.programme import services as programme_services
+
+    apps = [apply(prog, v) for v in prog.villages[:2]]
+    with clock.frozen(AFTER):
+        for app in apps:
+            services.application_shortlist(actor=prog.county_admin, application=app)
+        _score_all(prog, apps, [70, 90])
+        services.programme_publish(actor=prog.city_admin, programme=prog.programme, objection_days=1)
+    real = programme_services.market.fund_receive
+    calls = []
+
+    def second_fails(**kwargs):
+        calls.append(kwargs["fund"].org.code)
+        if len(calls) == 2:
+            raise Conflict("模拟故障", "simulated failure", code="simulated")
+        return real(**kwargs)
+
+    monkeypatch.setattr(programme_services.market, "fund_receive", second_fails)
+    with clock.frozen(AFTER + dt.timedelta(days=2)), pytest.raises(Conflict):
+        services.programme_award(actor=prog.city_admin, programme=prog.programme)
+    assert FundMovement.objects.filter(source_kind="programme_award").count() == 0
+    assert Programme.objects.get().state == Programme.State.PUBLISHED

@@ -53,7 +53,7 @@ def test_village_cadre_applies_with_a_pdf_and_sees_measured_facts(client, prog):
     assert response["Location"] == reverse("programme_application", args=[app.pk])
     page = client.get(response["Location"]).content.decode()
     assert "兑换人数超过三成" in page and "制度.pdf" in page
-    assert "积分兑换率</dt><dd>暂无数据" in page
+    assert "积分兑换率</dt><dd>0.00% <span class=\"badge overdue\">未达30%</span> <span class=\"muted\">（0/5）</span>" in page
     attachment = app.attachments.get()
     served = client.get(reverse("programme_attachment", args=[app.pk, attachment.pk]))
     assert served.status_code == 200 and served["Content-Type"] == "application/pdf"
