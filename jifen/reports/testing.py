@@ -9,6 +9,11 @@ March 2026 in Shahe (沙河村, 5 people, households SH-001 张三+李梅 and SH
 - 刘记录 has a job in the village office (a cadre) and does nothing in March;
 - 王五 was deducted 3 on 20 February (before the month), and 张三 declares again on 2 April (after);
 Quanshuihe (泉水河村): 赵六 is awarded 7 (参加志愿服务) on 9 March under the village's own scheme.
+
+Market: 张三 redeems a 5-point bar of soap at Shahe's supermarket on 15 March.
+Grid (刘记录 works Shahe grid 1): SH-002 visited on 25 February, SH-001 on 12 and 13 March; a need
+reported on 20 February (deadline 7 March, still open), a complaint reported on 2 March and closed
+on 10 March, a dispute reported on 28 March (deadline 4 April, open).
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from jifen.claims import services as claims
 from jifen.claims.models import Activity
 from jifen.claims.testing import Setup, claims_setup, local
 from jifen.core import clock
+from jifen.grid import services as grid
+from jifen.grid.testing import grid_setup
 from jifen.ledger import services as ledger
 from jifen.ledger.models import Account
 from jifen.ledger.services import Leg
+from jifen.market import services as market
 from jifen.orgs import services as orgs
 from jifen.orgs.models import Subject
 from jifen.orgs.testing import World
@@ -90,6 +98,24 @@ def build_march(world: World) -> Month:
         _post(setup.scheme, "mar-deduct-limei", w.limei.subject, -3, "deduct", local(2026, 3, 12, 9), setup.litter)
         _post(setup.scheme, "mar-redeem-chen", w.reviewer_person.subject, -2, "redeem", local(2026, 3, 15, 9), None)
         _post(quanshui_scheme, "mar-award-zhaoliu", w.zhaoliu.subject, 7, "award", local(2026, 3, 9, 9), volunteer)
+    with clock.frozen(local(2026, 2, 20, 12)):
+        grid_setup(w, at=local(2026, 2, 20, 12))
+        grid.issue_report(actor=w.recorder, kind="need", title="修路", household=w.neighbour_household)
+    with clock.frozen(local(2026, 2, 25, 12)):
+        grid.visit_record(actor=w.recorder, household=w.neighbour_household, visited_on=local(2026, 2, 25).date(), notes="二月走访")
+    with clock.frozen(local(2026, 3, 2, 12)):
+        complaint = grid.issue_report(actor=w.recorder, kind="complaint", title="噪音", household=w.household)
+    with clock.frozen(local(2026, 3, 10, 12)):
+        grid.issue_close(actor=w.recorder, issue=complaint, action_taken="已协调", rating=5)
+    with clock.frozen(local(2026, 3, 13, 12)):
+        for day in (12, 13):
+            grid.visit_record(actor=w.recorder, household=w.household, visited_on=local(2026, 3, day).date(), notes="三月走访")
+    with clock.frozen(local(2026, 3, 15, 12)):
+        shop = market.shop_create(actor=w.admin, org=w.shahe, code="supermarket", name="沙河村积分超市")
+        soap = market.good_create(actor=w.admin, shop=shop, code="soap", name="洗衣皂", price_points=5, kind="voucher")
+        market.redemption_create(actor=w.admin, shop=shop, subject=w.zhangsan.subject, lines=[(soap, 1)], idempotency_key="mar-soap-zs")
+    with clock.frozen(local(2026, 3, 28, 12)):
+        grid.issue_report(actor=w.recorder, kind="dispute", title="宅基地纠纷", household=w.household)
     with clock.frozen(local(2026, 4, 2, 12)):
         claims.claim_declare(
             actor=w.member, scheme=setup.scheme, subject=w.zhangsan.subject, item=setup.mediate, points=10,

@@ -94,7 +94,8 @@ def test_dashboard_figures(as_user, march):
                                "redemption": "0.30", "set_at": ""}
     assert [(v["name"], v["household_rate"], v["meets_household_target"]) for v in data["villages"]] == [
         ("泉水河村", "1.0000", True), ("沙河村", "0.5000", True)]
-    assert data["top"] == [w.quanshui.pk, w.shahe.pk] and data["redemption_available"] is False
+    assert data["top"] == [w.quanshui.pk, w.shahe.pk]
+    assert (data["redemption_available"], data["redemption_rate"]) == (True, "0.1667")
     assert {c["name"]: c["points"][-1] for c in data["categories"]} == {"公益美德类": "17", "奖励惩罚类": "-3"}
 
 

@@ -68,7 +68,10 @@ def test_participation_against_the_default_targets(march):
     assert shahe.net_points == Decimal(7) and quanshui.net_points == Decimal(7)
     assert (board.households_active, board.households_total, board.household_rate) == (2, 3, Decimal("0.6667"))
     assert board.villages_meeting_target == 2
-    assert board.redemption_available is False and board.redemption_rate is None
+    # 张三 redeemed at the supermarket: 1 of Shahe's 5 people, 1 of the township's 6 (篇1: target 30%).
+    assert (board.redemption_available, board.redeemers, board.residents, board.redemption_rate) == (True, 1, 6, Decimal("0.1667"))
+    assert (shahe.redemption_rate, shahe.meets_redemption_target) == (Decimal("0.2000"), False)
+    assert quanshui.redemption_rate == Decimal("0.0000")
     assert [r.village.name for r in board.top] == ["泉水河村", "沙河村"]
 
 
@@ -134,7 +137,7 @@ def test_a_township_of_many_villages_costs_the_same_queries_as_a_few(world):
     with CaptureQueriesContext(connection) as many:
         big_board = dashboard(org=big, month=MARCH)
     assert len(big_board.villages) == 40 and len(small_board.villages) == 3
-    assert len(many) == len(few) == 13
+    assert len(many) == len(few) == 18
     assert (big_board.households_active, big_board.households_total) == (20, 80)
     assert [r.village.name for r in big_board.top] == ["村100", "村102", "村104", "村106", "村108"]
     assert [r.village.name for r in big_board.bottom] == ["村139", "村137", "村135", "村133", "村131"]

@@ -33,7 +33,11 @@ def test_shahe_march_figures_equal_the_hand_count(march):
         {"category": "公益美德类", "awarded": "10", "deducted": "0", "net": "10"},
         {"category": "奖励惩罚类", "awarded": "0", "deducted": "-3", "net": "-3"},
     ]
-    assert figures["redemptions"] is None and figures["grid"] is None
+    # 张三's soap at the supermarket; 陈审核's posting was not a market redemption.
+    assert figures["redemptions"] == {"redemptions": 1, "points": "5", "people_redeemed": 1, "households_redeemed": 1}
+    # SH-001 twice in March (SH-002 in February); the complaint and the dispute raised in March;
+    # at the month's end the February need (deadline 7 March) and the dispute are open.
+    assert figures["grid"] == {"visits": 2, "households_visited": 1, "issues_raised": 2, "issues_open": 2, "issues_overdue": 1}
 
 
 @pytest.mark.django_db
@@ -75,3 +79,20 @@ def test_points_text_keeps_decimals_only_when_needed():
 
     assert selectors.points_text(Decimal("12.0")) == "12"
     assert selectors.points_text(Decimal("-7.50")) == "-7.5"
+
+
+@pytest.mark.django_db
+def test_redemptions_and_grid_figures_agree_with_the_apps_own_selectors(march):
+    from jifen.grid.selectors import issues_open_overdue, visits_in_month
+    from jifen.market.selectors import redemption_rate
+
+    w = march.world
+    start, end = selectors.month_bounds(MARCH)
+    for village in (w.shahe, w.quanshui):
+        figures = monthly_figures(village=village, month=MARCH)
+        rate = redemption_rate(org=village, start=start.date(), end=end.date())
+        assert (figures["redemptions"]["people_redeemed"], figures["redemptions"]["households_redeemed"]) == (
+            rate.people_redeemed, rate.households_redeemed)
+        counts = issues_open_overdue(village, end)
+        assert (figures["grid"]["issues_open"], figures["grid"]["issues_overdue"]) == (counts.open, counts.overdue)
+        assert figures["grid"]["visits"] == visits_in_month(village, 2026, 3).count()

@@ -51,7 +51,8 @@ def test_the_township_admin_sees_villages_against_targets(client, march):
     assert data["household_rate"] == [100.0, 50.0] and data["household_target"] == [50.0, 50.0]
     assert data["months"][-1] == "2026-03"
     assert {s["name"]: s["data"][-1] for s in data["categories"]} == {"公益美德类": 17.0, "奖励惩罚类": -3.0}
-    assert "积分超市尚未启用" in page[page.index('id="kpi-redemption"'):]
+    redemption = page[page.index('id="kpi-redemption"'):page.index("</div>", page.index('id="kpi-redemption"'))]
+    assert "17%" in redemption and "目标 30%" in redemption  # 1 of 6 people redeemed
     assert '/static/vendor/echarts/echarts.min.js' in page and "/static/web/dashboard.js" in page
 
 

@@ -35,7 +35,10 @@ def test_the_village_reviewer_sees_last_months_figures(client, march):
     row = page[page.index('id="row-households"'):]
     assert [c.split(">")[-1] for c in row.split("</td>")[1:4]] == ["1", "2", "50.0%"]
     assert "共 5 条" in page and "尚未上报" in page
-    assert "暂无数据（积分超市尚未启用）。" in page
+    facts = page[page.index('id="redemptions"'):page.index("</dl>", page.index('id="redemptions"'))]
+    assert re.findall(r"<dd>([^<]*)</dd>", facts) == ["1", "1", "1", "5"]
+    grid = page[page.index('id="grid-work"'):page.index("</dl>", page.index('id="grid-work"'))]
+    assert re.findall(r"<dd>([^<]*)</dd>", grid) == ["2", "1", "2", "2", "1"]
 
 
 @pytest.mark.django_db
