@@ -179,6 +179,12 @@ def people_search(*, org: OrgUnit, query: str = "") -> QuerySet[Person]:
     query = query.strip()
     if not query:
         return qs
+    return qs.filter(people_search_q(query))
+
+
+def people_search_q(query: str) -> Q:
+    """The condition of `people_search` for one search text (for callers that scope people otherwise)."""
+    query = query.strip()
     in_household = HouseholdMember.objects.filter(
         left_on__isnull=True, household__number__istartswith=query
     ).values("person_id")
@@ -187,7 +193,7 @@ def people_search(*, org: OrgUnit, query: str = "") -> QuerySet[Person]:
         condition |= Q(mobile__endswith=query)
     if looks_like_initials(query):
         condition |= initials_q(query)
-    return qs.filter(condition)
+    return condition
 
 
 def initials_q(query: str) -> Q:
