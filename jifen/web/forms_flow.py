@@ -30,8 +30,8 @@ class DeclareForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, required=False)
     item = forms.TypedChoiceField(label=_("事项"), coerce=int)
     subject = forms.TypedChoiceField(label=_("为谁申报"), coerce=int)
-    occurred_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    occurred_time = forms.TimeField(label=_("时间"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    occurred_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    occurred_time = forms.TimeField(label=_("时间"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     place = forms.CharField(label=_("地点"), max_length=200)
     description = forms.CharField(label=_("事由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     points = forms.CharField(
@@ -74,8 +74,8 @@ class ActivityForm(forms.Form):
     title = forms.CharField(label=_("活动名称"), max_length=200)
     item = forms.TypedChoiceField(label=_("积分事项"), coerce=int)
     org = forms.TypedChoiceField(label=_("组织单位"), coerce=int)
-    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    held_time = forms.TimeField(label=_("时间"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    held_time = forms.TimeField(label=_("时间"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     place = forms.CharField(label=_("地点"), max_length=200, required=False)
     points = forms.CharField(label=_("每人分值"), required=False, help_text=_("只有分值可选的事项需要填写。"))
 
@@ -95,7 +95,7 @@ class ActivityForm(forms.Form):
 class SpotCheckForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, required=False)
     org = forms.TypedChoiceField(label=_("检查范围"), coerce=int)
-    held_on = forms.DateField(label=_("检查日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("检查日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     households_checked = forms.IntegerField(label=_("抽查户数"), min_value=0, initial=0)
     inspector_names = forms.CharField(label=_("其他检查人员"), max_length=500, required=False)
     decision_record = forms.CharField(
@@ -110,7 +110,7 @@ class SpotCheckForm(forms.Form):
 
 class MeetingForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, required=False)
-    held_on = forms.DateField(label=_("会议日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("会议日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     attendee_names = forms.CharField(label=_("参会人员"), max_length=500, required=False)
     minutes = forms.CharField(label=_("会议纪要"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     outcome = forms.ChoiceField(

@@ -8,6 +8,7 @@ from jifen.web.views import review
 
 urlpatterns = [
     path("review/", review.queue, name="review"),
+    path("review/publish/", review.publish, name="review_publish"),
     path("review/objections/", review.objections, name="review_objections"),
 ]
 

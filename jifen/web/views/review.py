@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jifen.claims import selectors as claims_sel
 from jifen.claims import services as claims
@@ -19,6 +19,7 @@ from jifen.claims.models import ClaimOrigin, MeetingDecision, Objection
 from jifen.core.errors import JifenError, PermissionDenied
 from jifen.orgs.models import OrgUnit, subtree_q
 from jifen.orgs.selectors import Access, access_for
+from jifen.rules.models import Scheme
 from jifen.web.forms import add_service_error
 from jifen.web.forms_flow import MeetingForm, points_units
 from jifen.web.views import flow
@@ -67,7 +68,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             if meeting is not None:
                 flow.token_remember(request, form.cleaned_data["token"], "/review/")
                 return redirect("review")
+    publishable = list(Scheme.objects.filter(access.org_q(REVIEWER_UP, "org__path"), is_active=True).order_by("code")[:20])
     context = {
+        "publishable": publishable,
         "rows": rows, "form": form, "filters": filters, "schemes": schemes, "units": units, "origins": ClaimOrigin.choices,
         "outcomes": MeetingDecision.Outcome.choices, "ticked": set(flow.ints(request.POST.getlist("claims"))), "limit": QUEUE_LIMIT,
     }
@@ -135,3 +138,21 @@ def objections(request: HttpRequest) -> HttpResponse:
     )
     qs = qs.filter(status=Objection.Status.OPEN).order_by("filed_at", "pk") if show == "open" else qs.exclude(status=Objection.Status.OPEN).order_by("-resolved_at", "-pk")
     return render(request, "web/review/objections.html", {"rows": list(qs[:200]), "show": show})
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest) -> HttpResponse:
+    """Publish the current period's notice now (ahead of the tick) for one scheme."""
+    access = _reviewer(request)
+    scheme = Scheme.objects.filter(access.org_q(REVIEWER_UP, "org__path"), code=request.POST.get("scheme", "")).first()
+    if scheme is None:
+        messages.error(request, _("找不到这个积分方案，或不在您负责的范围内。"))
+        return redirect("review")
+    try:
+        notice = claims.notice_publish(actor=request.user, scheme=scheme)
+    except JifenError as exc:
+        flow.say_error(request, exc)
+        return redirect("review")
+    messages.success(request, _("已发布公示：%(title)s") % {"title": notice.title})
+    return redirect("notice_detail", pk=notice.pk)

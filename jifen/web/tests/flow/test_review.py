@@ -134,3 +134,20 @@ def test_the_member_cannot_second_check_their_own_claim(setup):
     claim.refresh_from_db()
     assert claim.state == ClaimState.DISPUTED
     assert list(Objection.objects.values_list("status", flat=True)) == ["open"]
+
+
+def test_a_reviewer_publishes_the_notice_by_hand(setup):
+    claim = to_pre_approved(setup)
+    services.claim_review(actor=setup.world.reviewer, claim=claim, outcome="approve")
+    response = signed_in(setup.world.reviewer).post("/review/publish/", {"scheme": setup.scheme.code})
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.NOTICED
+    assert response["Location"] == f"/notices/{claim.notice_entry.notice_id}/"
+
+
+def test_a_recorder_cannot_publish(setup):
+    claim = to_pre_approved(setup)
+    services.claim_review(actor=setup.world.reviewer, claim=claim, outcome="approve")
+    assert signed_in(setup.world.recorder).post("/review/publish/", {"scheme": setup.scheme.code}).status_code == 403
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.APPROVED
