@@ -16,6 +16,3 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 AXES_ENABLED = False
 
-# collectstatic never runs for the suite; an empty STATIC_ROOT keeps whitenoise from warning on
-# every request (the files are served from the apps' static folders through the finders).
-(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)

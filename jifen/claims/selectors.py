@@ -1,7 +1,7 @@
 """Reads of claims, notices, evidence and vetoes, scoped to who is asking.
 
-`veto_active` is the one selector the market and the rankings call to know whether a subject
-is barred (篇7 一票否决); keep its name and signature.
+`veto_in_force` is the one selector the market and the rankings call to know whether a subject
+is barred (篇7 一票否决); keep its name and signature (`veto_active` is the same function).
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ from jifen.claims.models import (
     Objection,
     Veto,
 )
+from jifen.core.errors import PermissionDenied
 from jifen.orgs.models import Subject
 from jifen.orgs.privacy import mask_mobile
 from jifen.orgs.selectors import Access, access_for
 from jifen.rules.models import Scheme
+from jifen.rules.settings_schema import scheme_settings
 
 CLAIM_RELATED = ("scheme", "subject", "subject__org", "item_version", "item", "declared_by", "approved_by", "meeting")
 
@@ -97,17 +99,47 @@ def claims_awaiting_review(*, user: Any, scheme: Scheme | None = None) -> QueryS
     return qs.exclude(subject_id__in=own_subject_ids(access.user)).select_related(*CLAIM_RELATED).order_by("occurred_at", "pk")
 
 
-def veto_active(*, scheme: Scheme, subject: Subject, on: dt.date | dt.datetime) -> Veto | None:
-    """The veto barring `subject` in `scheme` on `on` (a date, or a time read in the scheme's zone), if any.
+def veto_in_force(
+    scheme: Scheme, subject: Subject, on: dt.date | dt.datetime, *, bar: str | None = None
+) -> Veto | None:
+    """THE read of 一票否决 (篇7): the veto barring `subject` in `scheme` on `on`, or None.
 
-    While it is active the subject keeps earning points but is barred from what `veto.bars`
-    lists (redemption, rewards, honours); check `veto.bars_what("redemption")`.
+    `on` is a date, or a time read in the scheme's zone. With `bar` ("redemption", "rewards",
+    "honours") only a veto that bars it counts. A veto counts while the scheme's veto rule is
+    enabled, not lifted, and `on` lies in [starts_on, ends_on]. The subject keeps earning
+    points meanwhile. Redemption (market), rewards and honours (rankings) ask here, or through
+    `require_not_vetoed`; `jifen.rankings.reward_scores.vetoes_on` is the same condition for
+    many subjects at once.
     """
+    setting = scheme_settings(scheme).veto
+    if setting is None or not setting.enabled:
+        return None
     day = caps.local_date(scheme, on) if isinstance(on, dt.datetime) else on
-    return (
-        Veto.objects.filter(scheme=scheme, subject=subject, lifted_at__isnull=True, starts_on__lte=day, ends_on__gte=day)
-        .order_by("-ends_on", "-pk")
-        .first()
+    rows = Veto.objects.filter(
+        scheme=scheme, subject=subject, lifted_at__isnull=True, starts_on__lte=day, ends_on__gte=day
+    ).order_by("-ends_on", "-pk")
+    for veto in rows:
+        if bar is None or veto.bars_what(bar):
+            return veto
+    return None
+
+
+# The name rankings first used; the same function.
+veto_active = veto_in_force
+
+BAR_ZH = {"redemption": "积分兑换", "rewards": "评先奖励", "honours": "评优荣誉"}
+
+
+def require_not_vetoed(*, scheme: Scheme, subject: Subject, on: dt.date | dt.datetime, bar: str) -> None:
+    """Refuse (PermissionDenied, zh + en) when a veto bars `subject` from `bar` on `on`."""
+    veto = veto_in_force(scheme, subject, on, bar=bar)
+    if veto is None:
+        return
+    raise PermissionDenied(
+        f"「{subject.name}」处于一票否决期（{veto.starts_on} 至 {veto.ends_on}），不能参与{BAR_ZH.get(bar, bar)}",
+        f"{subject.name!r} is under a veto from {veto.starts_on} to {veto.ends_on} and is barred from {bar}",
+        code="vetoed",
+        detail={"veto": veto.pk, "subject": subject.pk, "bar": bar, "ends_on": str(veto.ends_on)},
     )
 
 

@@ -163,11 +163,13 @@ def _lit(text: str) -> str:
 
 def _tell(
     claims: Iterable[Claim], *, kind: str, title: str, body: str, also: Iterable[Any] = (), subject: bool = True,
-    declarer: bool = True,
+    declarer: bool = True, actor: Any = None,
 ) -> int:
     """Notify the people concerned by each claim: the subject's accounts, the declarer, and `also`.
 
     `body` is a template: {name} (subject), {item}, {points} and {claim} are filled per claim.
+    The `actor` is left out: nobody needs a message about what they have just done themselves
+    (a recorder awarding fifty attendees would otherwise get fifty).
     """
     claims = list(claims)
     users = subject_users(c.subject_id for c in claims) if subject else {}
@@ -177,6 +179,7 @@ def _tell(
         recipients = set(users.get(claim.subject_id, set())) | extra
         if declarer and claim.declared_by_id:
             recipients.add(claim.declared_by_id)
+        recipients.discard(getattr(actor, "pk", None))
         text = body.format(claim=claim, name=claim.subject.name, item=claim.item_version.name, points=claim.scheme.from_units(claim.points))
         messages.extend((uid, kind, title, text, _link(claim)) for uid in sorted(recipients))
     return notify_each(messages)
@@ -371,7 +374,7 @@ def claim_pre_approve(*, actor: Any, claim: Claim, reason: str = "", points: int
         locked, to=S.PRE_APPROVED, actor=actor, reason=reason or "初审通过", points=new_points,
         action="claims.claim_pre_approve", fields=["pre_reviewed_by"],
     )
-    _tell([locked], kind="claims.pre_approved", title="积分申报初审通过", body="{item}（{points} 分）初审通过，待审核")
+    _tell([locked], kind="claims.pre_approved", title="积分申报初审通过", body="{item}（{points} 分）初审通过，待审核", actor=actor)
     return locked
 
 
@@ -385,7 +388,7 @@ def claim_reject(*, actor: Any, claim: Claim, reason: str) -> Claim:
     authz.refuse_own(actor, locked.subject, what_zh="驳回", what_en="reject")
     reason = _text(reason, field_name="reason", zh="驳回理由", en="the reason", max_len=500, required=True)
     workflow.transition(locked, to=S.REJECTED, actor=actor, reason=reason, action="claims.claim_reject")
-    _tell([locked], kind="claims.rejected", title="积分申报未通过", body="{item}：" + _lit(reason))
+    _tell([locked], kind="claims.rejected", title="积分申报未通过", body="{item}：" + _lit(reason), actor=actor)
     return locked
 
 
@@ -421,7 +424,7 @@ def _decide(locked: Claim, *, actor: Any, decision: Decision, meeting: Meeting |
             locked, to=S.REJECTED, actor=actor, reason=reason, action="claims.claim_review",
             extra={"meeting": meeting.pk if meeting else None}, fields=["meeting"],
         )
-        _tell([locked], kind="claims.rejected", title="积分申报未通过审核", body="{item}：" + _lit(reason))
+        _tell([locked], kind="claims.rejected", title="积分申报未通过审核", body="{item}：" + _lit(reason), actor=actor)
     else:
         new_points = _changed_points(version, decision.points) if decision.outcome == Outcome.CHANGE else before
         authz.require_points_authority(user=actor, scheme=locked.scheme, org=org, points=new_points)
@@ -436,7 +439,7 @@ def _decide(locked: Claim, *, actor: Any, decision: Decision, meeting: Meeting |
             locked, to=S.APPROVED, actor=actor, reason=reason or "审核通过", points=new_points, action="claims.claim_review",
             extra={"meeting": meeting.pk if meeting else None}, fields=["approved_by", "meeting"],
         )
-        _tell([locked], kind="claims.approved", title="积分申报审核通过", body="{item}（{points} 分）审核通过，将在公示后入账")
+        _tell([locked], kind="claims.approved", title="积分申报审核通过", body="{item}（{points} 分）审核通过，将在公示后入账", actor=actor)
     if meeting is None:
         return None
     return MeetingDecision(meeting=meeting, claim=locked, outcome=decision.outcome, points_before=before, points_after=locked.points, reason=reason)
@@ -593,7 +596,7 @@ def slip_issue(
             actor=actor, scheme=scheme, subject=subject, starts_on=caps.local_date(scheme, clock.now()),
             reason=f"{version.name}：{description}", source_claim=claim,
         )
-    _tell([claim], kind="claims.slip", title="奖扣分通知单", body="{item}（{points} 分），公示期满后入账")
+    _tell([claim], kind="claims.slip", title="奖扣分通知单", body="{item}（{points} 分），公示期满后入账", actor=actor)
     return claim
 
 
@@ -720,7 +723,7 @@ def claim_fraud_find(*, actor: Any, claim: Claim, reason: str, decision_record: 
         scheme=locked.scheme, key=f"{locked.ledger_key}:fraud", subjects=[locked.subject], units=penalty_units, actor=actor,
         claim=penalty, reason=f"弄虚作假扣分：申报 #{locked.pk} × {multiplier}",
     )
-    _tell([penalty], kind="claims.fraud", title="申报被认定弄虚作假", body="扣 {points} 分：" + _lit(reason))
+    _tell([penalty], kind="claims.fraud", title="申报被认定弄虚作假", body="扣 {points} 分：" + _lit(reason), actor=actor)
     return penalty
 
 
@@ -833,7 +836,7 @@ def activity_award(*, actor: Any, activity: Activity) -> AwardResult:
         actor=actor, action="claims.activity_award_run", obj=activity, org_path=activity.org.path,
         after={"posted": result.posted, "skipped": [s["subject"] for s in result.skipped]},
     )
-    _tell(awarded, kind="claims.activity", title="活动积分已入账", body="参加「" + _lit(activity.title) + "」：{points} 分")
+    _tell(awarded, kind="claims.activity", title="活动积分已入账", body="参加「" + _lit(activity.title) + "」：{points} 分", actor=actor)
     return result
 
 
@@ -909,7 +912,7 @@ def spot_check_record(
         actor=actor, action="claims.spot_check_record", obj=check, org_path=org.path,
         after={"held_on": held_on, "findings": [c.pk for c in claims], "households_checked": households_checked},
     )
-    _tell(claims, kind="claims.spot_check", title="抽检核查发现问题", body="{item}（{points} 分），待审核")
+    _tell(claims, kind="claims.spot_check", title="抽检核查发现问题", body="{item}（{points} 分），待审核", actor=actor)
     return check
 
 
@@ -973,7 +976,7 @@ def _publish(*, actor: Any, scheme: Scheme, org: OrgUnit, period: str, start: dt
         after={"entries": len(claims), "window_closes_at": notice.window_closes_at, "period": [start, end]},
     )
     closes = notice.window_closes_at.astimezone(caps.zone(scheme))
-    _tell(claims, kind="claims.noticed", title="积分进入公示", body="{item}（{points} 分）公示至 " + f"{closes:%Y-%m-%d %H:%M}")
+    _tell(claims, kind="claims.noticed", title="积分进入公示", body="{item}（{points} 分）公示至 " + f"{closes:%Y-%m-%d %H:%M}", actor=actor)
     return notice, True
 
 
@@ -1062,7 +1065,7 @@ def objection_file(*, claim: Claim, reason: str, user: Any = None, name: str = "
     reviewers = _role_users(locked.subject.org, [Role.REVIEWER])
     _tell(
         [locked], kind="claims.objection", title="公示积分收到异议，待二次核查", body="{name}：{item}（{points} 分）",
-        also=[locked.approved_by, *reviewers],
+        also=[locked.approved_by, *reviewers], actor=user,
     )
     return objection
 
@@ -1119,7 +1122,7 @@ def claim_second_check(*, actor: Any, claim: Claim, outcome: str, reason: str, p
         points=new_points, action="claims.claim_second_check",
     )
     objectors = [o.filed_by for o in objections]
-    _tell([locked], kind="claims.second_check", title="异议核查结果", body="{item}：" + _lit(reason) + "（现为 {points} 分）", also=objectors)
+    _tell([locked], kind="claims.second_check", title="异议核查结果", body="{item}：" + _lit(reason) + "（现为 {points} 分）", also=objectors, actor=actor)
     return locked
 
 

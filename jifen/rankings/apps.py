@@ -9,6 +9,8 @@ class RankingsConfig(AppConfig):
     tick_tasks = [
         "jifen.rankings.reward_tick.fixed_points_due",
         "jifen.rankings.reward_tick.year_start_due",
+        # After the postings above, so a month-end run is ranked in the same tick.
+        "jifen.rankings.boards.boards_due",
     ]
     importers = {"attendance": "jifen.rankings.attendance_excel.import_attendance_command"}
     exporters = {

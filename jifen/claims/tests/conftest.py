@@ -1,4 +1,8 @@
-"""Claims tests run at a fixed moment: 10 March 2026, 10:00 in Shanghai."""
+"""Claims tests run at a fixed moment: 10 March 2026, 10:00 in Shanghai.
+
+Every test built on `setup` ends with `jifen ledger verify`'s check: whatever the workflow
+posted, reversed or refused, the ledger must still hold together.
+"""
 
 from __future__ import annotations
 
@@ -18,5 +22,9 @@ def frozen():
 
 @pytest.fixture
 def setup(world, frozen, settings, tmp_path):
+    from jifen.claims.tests.flow import assert_ledger_clean
+
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    return claims_setup(world)
+    yield claims_setup(world)
+    # Runs before the database is rolled back (setup depends on the db through `world`).
+    assert_ledger_clean()

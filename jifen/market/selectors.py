@@ -1,0 +1,368 @@
+"""Reads of the supermarket and its funds: stock, receipts, statistics, fund statements, member lookup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from jifen.ledger.amounts import Points, to_points
+from jifen.ledger.models import Account, Balance
+from jifen.ledger.selectors import balances_units
+from jifen.market.models import (
+    Fund,
+    FundMovement,
+    Good,
+    Redemption,
+    RedemptionLine,
+    Shop,
+    StockMovement,
+)
+from jifen.orgs.models import Household, HouseholdMember, OrgUnit, Person, Subject, subtree_q
+from jifen.orgs.selectors import people_search
+from jifen.rules.models import Scheme
+
+RATE_PLACES = Decimal("0.0001")
+
+
+def _rate(part: int, whole: int) -> Decimal:
+    if not whole:
+        return Decimal(0).quantize(RATE_PLACES)
+    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+# --------------------------------------------------------------------------- redemption rate
+
+
+@dataclass(frozen=True)
+class RedemptionRate:
+    """Share of households and of people in an org's subtree who redeemed at least once (篇1: ≥ 30%)."""
+
+    households_total: int
+    households_redeemed: int
+    people_total: int
+    people_redeemed: int
+    household_rate: Decimal  # 0.3000 = 30 %
+    person_rate: Decimal
+
+
+def redemption_rate(*, org: OrgUnit, start: dt.date, end: dt.date) -> RedemptionRate:
+    """Redemption rate for redemptions dated in [start, end) — `end` is exclusive, as in the
+    rankings' periods (a year is start=1 Jan, end=1 Jan of the next year).
+
+    Totals are the active households and people registered in the subtree today. A household
+    has redeemed when any redemption counted against it (its own, or a member's); a person has
+    redeemed when they came to the counter themself (the `person` of a redemption). Cancelled
+    redemptions do not count.
+    """
+    households = Household.objects.filter(subtree_q(org.path, "org__path"), is_active=True, subject__is_active=True)
+    people = Person.objects.filter(subtree_q(org.path, "org__path"), is_active=True, subject__is_active=True)
+    done = Redemption.objects.filter(status=Redemption.Status.COMPLETED, day__gte=start, day__lt=end)
+    households_redeemed = (
+        done.filter(household_id__in=households.values("subject_id")).values("household_id").distinct().count()
+    )
+    people_redeemed = done.filter(person_id__in=people.values("pk")).values("person_id").distinct().count()
+    households_total = households.count()
+    people_total = people.count()
+    return RedemptionRate(
+        households_total=households_total, households_redeemed=households_redeemed, people_total=people_total,
+        people_redeemed=people_redeemed, household_rate=_rate(households_redeemed, households_total),
+        person_rate=_rate(people_redeemed, people_total),
+    )
+
+
+# --------------------------------------------------------------------------- stock
+
+
+def stock_level(*, good: Good) -> int:
+    """The stock level: the sum of the good's movements (0 for services and vouchers)."""
+    return int(StockMovement.objects.filter(good=good).aggregate(total=Sum("quantity"))["total"] or 0)
+
+
+def average_cost_fen(*, good: Good) -> int:
+    """Average purchase cost per unit in fen (rounded half up); the catalogue cost when never bought."""
+    row = StockMovement.objects.filter(good=good, kind=StockMovement.Kind.PURCHASE).aggregate(
+        cost=Sum("total_cost_fen"), qty=Sum("quantity")
+    )
+    cost, qty = int(row["cost"] or 0), int(row["qty"] or 0)
+    return (2 * cost + qty) // (2 * qty) if qty else good.cost_fen
+
+
+@dataclass(frozen=True)
+class StockRow:
+    good: Good
+    level: int
+    average_cost_fen: int
+    value_fen: int  # level × average cost
+
+
+def stock_levels(*, shop: Shop) -> list[StockRow]:
+    """Every stock-keeping good of the shop with its level and value, in two queries."""
+    goods = list(Good.objects.filter(shop=shop, tracks_stock=True).order_by("category", "code"))
+    levels = dict(
+        StockMovement.objects.filter(good__in=goods).values("good_id").annotate(total=Sum("quantity")).values_list("good_id", "total")
+    )
+    bought = {
+        r["good_id"]: (int(r["cost"] or 0), int(r["qty"] or 0))
+        for r in StockMovement.objects.filter(good__in=goods, kind=StockMovement.Kind.PURCHASE)
+        .values("good_id")
+        .annotate(cost=Sum("total_cost_fen"), qty=Sum("quantity"))
+    }
+    rows = []
+    for good in goods:
+        cost, qty = bought.get(good.pk, (0, 0))
+        average = (2 * cost + qty) // (2 * qty) if qty else good.cost_fen
+        level = int(levels.get(good.pk) or 0)
+        rows.append(StockRow(good=good, level=level, average_cost_fen=average, value_fen=level * average))
+    return rows
+
+
+def stock_value(*, org: OrgUnit) -> int:
+    """Value in fen of the stock on the shelves of every shop in the org's subtree, at average cost."""
+    return sum(row.value_fen for shop in Shop.objects.filter(subtree_q(org.path, "org__path")) for row in stock_levels(shop=shop))
+
+
+def stock_movements(*, good: Good) -> QuerySet[StockMovement]:
+    return StockMovement.objects.filter(good=good).select_related("actor", "redemption").order_by("id")
+
+
+# --------------------------------------------------------------------------- redemptions
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    name: str
+    unit: str
+    quantity: int
+    unit_points: Points
+    points: Points
+
+
+@dataclass(frozen=True)
+class Receipt:
+    receipt_no: str
+    shop: str
+    subject: str
+    at: dt.datetime
+    status: str
+    lines: tuple[ReceiptLine, ...]
+    total_points: Points
+    balance_now: Points
+
+
+def redemption_receipt(*, redemption: Redemption) -> Receipt:
+    """What the shopkeeper prints or shows: the receipt number, the basket and the balance left."""
+    r = Redemption.objects.select_related("shop", "subject", "scheme").get(pk=redemption.pk)
+    scale = r.scheme.points_scale
+    account = Account.objects.filter(scheme=r.scheme, subject=r.subject).first()
+    balance = balances_units(account_ids=[account.pk])[account.pk] if account else 0
+    lines = tuple(
+        ReceiptLine(
+            name=line.good.name, unit=line.good.unit, quantity=line.quantity, unit_points=to_points(line.unit_units, scale),
+            points=to_points(line.units, scale),
+        )
+        for line in r.lines.select_related("good").order_by("line")
+    )
+    return Receipt(
+        receipt_no=r.receipt_no, shop=r.shop.name, subject=r.subject.name, at=r.redeemed_at, status=r.status, lines=lines,
+        total_points=to_points(r.total_units, scale), balance_now=to_points(balance, scale),
+    )
+
+
+def redemptions_of(*, shop: Shop | None = None, subject: Subject | None = None) -> QuerySet[Redemption]:
+    qs = Redemption.objects.select_related("shop", "subject", "scheme", "person")
+    if shop is not None:
+        qs = qs.filter(shop=shop)
+    if subject is not None:
+        qs = qs.filter(Q(subject=subject) | Q(household=subject))
+    return qs.order_by("-redeemed_at", "-pk")
+
+
+@dataclass(frozen=True)
+class RedeemedRow:
+    key: int  # good id or shop id
+    name: str
+    quantity: int  # units of goods (0 for shops)
+    redemptions: int
+    points: Points
+    cost_fen: int
+
+
+def _completed_lines(org: OrgUnit, start: dt.date, end: dt.date) -> QuerySet[RedemptionLine]:
+    return RedemptionLine.objects.filter(
+        subtree_q(org.path, "redemption__shop__org__path"), redemption__status=Redemption.Status.COMPLETED,
+        redemption__day__gte=start, redemption__day__lt=end,
+    )
+
+
+def _scale_for(lines: QuerySet[RedemptionLine]) -> int:
+    """The points scale of the schemes redeemed (schemes of one subtree share one in practice;
+    if they differ the largest is used, and sums are shown in its units)."""
+    scales = set(lines.values_list("redemption__scheme__points_scale", flat=True).distinct())
+    return max(scales, default=0)
+
+
+def points_redeemed_by_good(*, org: OrgUnit, start: dt.date, end: dt.date) -> list[RedeemedRow]:
+    """Points redeemed per good at the shops of the subtree in [start, end), most points first."""
+    lines = _completed_lines(org, start, end)
+    rows = (
+        lines
+        .values("good_id", "good__name")
+        .annotate(qty=Sum("quantity"), n=Count("redemption_id", distinct=True), units=Sum("units"),
+                  cost=Sum(F("unit_cost_fen") * F("quantity")))
+        .order_by("-units", "good_id")
+    )
+    scale = _scale_for(lines)
+    return [
+        RedeemedRow(key=r["good_id"], name=r["good__name"], quantity=int(r["qty"]), redemptions=int(r["n"]),
+                    points=to_points(int(r["units"]), scale), cost_fen=int(r["cost"]))
+        for r in rows
+    ]
+
+
+def points_redeemed_by_shop(*, org: OrgUnit, start: dt.date, end: dt.date) -> list[RedeemedRow]:
+    """Points redeemed per shop of the subtree in [start, end), most points first."""
+    lines = _completed_lines(org, start, end)
+    rows = (
+        lines
+        .values("redemption__shop_id", "redemption__shop__name")
+        .annotate(qty=Sum("quantity"), n=Count("redemption_id", distinct=True), units=Sum("units"),
+                  cost=Sum(F("unit_cost_fen") * F("quantity")))
+        .order_by("-units", "redemption__shop_id")
+    )
+    scale = _scale_for(lines)
+    return [
+        RedeemedRow(key=r["redemption__shop_id"], name=r["redemption__shop__name"], quantity=int(r["qty"]),
+                    redemptions=int(r["n"]), points=to_points(int(r["units"]), scale), cost_fen=int(r["cost"]))
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Liability:
+    """Points members hold and may still redeem, valued at what a redeemed point has cost on average."""
+
+    outstanding_points: Points  # sum of positive subject balances
+    fen_per_point: Decimal  # average cost of a redeemed point, 4 places
+    liability_fen: int  # rounded half up
+    basis: str  # "redeemed" (history), "catalogue" (no redemption yet), "none"
+
+
+def outstanding_liability(*, scheme: Scheme) -> Liability:
+    """Outstanding points as a liability in yuan at average cost (篇1: funds must cover what is owed)."""
+    balances = (
+        Balance.objects.filter(account__scheme=scheme, account__subject__isnull=False)
+        .values("account_id")
+        .annotate(total=Sum("balance"))
+        .filter(total__gt=0)
+    )
+    outstanding = sum(int(r["total"]) for r in balances)
+    spent = RedemptionLine.objects.filter(redemption__scheme=scheme, redemption__status=Redemption.Status.COMPLETED).aggregate(
+        units=Sum("units"), cost=Sum(F("unit_cost_fen") * F("quantity"))
+    )
+    units, cost = int(spent["units"] or 0), int(spent["cost"] or 0)
+    basis = "redeemed"
+    if not units:
+        goods = Good.objects.filter(
+            Q(shop__org__path__in=[scheme.org.path]) | subtree_q(scheme.org.path, "shop__org__path"), is_active=True, price_points__gt=0
+        ).values_list("cost_fen", "price_points")
+        pairs = list(goods)
+        cost, units = sum(c for c, _ in pairs), sum(scheme.to_units(p) for _, p in pairs)
+        basis = "catalogue" if units else "none"
+    per_unit = Decimal(cost) / Decimal(units) if units else Decimal(0)
+    per_point = (per_unit * (10**scheme.points_scale)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+    liability = int((Decimal(outstanding) * per_unit).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return Liability(
+        outstanding_points=to_points(outstanding, scheme.points_scale), fen_per_point=per_point, liability_fen=liability, basis=basis
+    )
+
+
+# --------------------------------------------------------------------------- funds
+
+
+def fund_balance(*, fund: Fund) -> int:
+    """The fund's balance in fen: the sum of its movements."""
+    return int(FundMovement.objects.filter(fund=fund).aggregate(total=Sum("amount_fen"))["total"] or 0)
+
+
+@dataclass(frozen=True)
+class FundStatementLine:
+    movement: FundMovement
+    at: dt.datetime
+    kind: str
+    kind_zh: str
+    amount_fen: int
+    balance_after_fen: int
+    reason: str
+    source_zh: str
+    counterpart: str
+    actor: str
+
+
+def fund_statement(*, fund: Fund, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[FundStatementLine]:
+    """Every movement of the fund, oldest first, with the balance after each (for audit)."""
+    qs = FundMovement.objects.filter(fund=fund).select_related("counterpart", "actor", "reward_line")
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
+    kinds = dict(FundMovement.Kind.choices)
+    sources = dict(FundMovement.SourceKind.choices)
+    return [
+        FundStatementLine(
+            movement=m, at=m.at, kind=m.kind, kind_zh=str(kinds[m.kind]), amount_fen=m.amount_fen,
+            balance_after_fen=m.balance_after_fen, reason=m.reason, source_zh=str(sources.get(m.source_kind, "")) if m.source_kind else "",
+            counterpart=m.counterpart.name if m.counterpart else "", actor=m.actor.get_username() if m.actor else "",
+        )
+        for m in qs.order_by("id")
+    ]
+
+
+def funds_of(*, org: OrgUnit) -> QuerySet[Fund]:
+    """Funds held in the org's subtree, with their balances (annotated `balance_fen`)."""
+    return (
+        Fund.objects.filter(subtree_q(org.path, "org__path"))
+        .select_related("org", "parent")
+        .annotate(balance_fen=Sum("movements__amount_fen", default=0))
+        .order_by("org__path", "code")
+    )
+
+
+# --------------------------------------------------------------------------- member lookup
+
+
+@dataclass(frozen=True)
+class MemberMatch:
+    person: Person
+    household: Household | None
+    subject: Subject  # who redeems: the household when there is one, else the person
+    balance: Points | None  # in the scheme the shop serves for them (None when unclear)
+
+
+def member_lookup(*, shop: Shop, query: str, limit: int = 20) -> list[MemberMatch]:
+    """The shopkeeper's search: a name, a household number (SH-001) or the tail of a phone
+    number (3–11 digits), among the people of the shop's unit and below."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    people = list(people_search(org=shop.org, query=query).select_related("subject")[:limit])
+    stays = {
+        s.person_id: s.household
+        for s in HouseholdMember.objects.filter(person__in=people, left_on__isnull=True).select_related("household__subject")
+    }
+    subjects = [stays[p.pk].subject if p.pk in stays else p.subject for p in people]
+    accounts = Account.objects.filter(subject__in=subjects, scheme__is_active=True).select_related("scheme__org")
+    served: dict[int, list[Account]] = {}
+    for account in accounts:
+        s_path, shop_path = account.scheme.org.path, shop.org.path
+        if shop_path == s_path or shop_path.startswith(s_path + "/") or s_path.startswith(shop_path + "/"):
+            served.setdefault(account.subject_id, []).append(account)
+    balances = balances_units(account_ids=[a.pk for accs in served.values() for a in accs])
+    out = []
+    for person, subject in zip(people, subjects, strict=True):
+        accs = served.get(subject.pk, [])
+        balance = to_points(balances[accs[0].pk], accs[0].scheme.points_scale) if len(accs) == 1 else None
+        out.append(MemberMatch(person=person, household=stays.get(person.pk), subject=subject, balance=balance))
+    return out
