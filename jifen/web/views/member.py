@@ -32,6 +32,7 @@ from jifen.core.errors import JifenError
 from jifen.ledger import selectors as ledger
 from jifen.ledger.models import Account
 from jifen.orgs.selectors import access_for, household_members
+from jifen.rankings.selectors import OwnRank, own_rank
 from jifen.web.forms import add_service_error
 from jifen.web.forms_flow import DeclareForm, SecondCheckForm, points_units
 from jifen.web.views import flow
@@ -91,8 +92,26 @@ def me(request: HttpRequest) -> HttpResponse:
     pending = claims_sel.claims_visible_to(user=request.user).filter(
         subject__in=own.subjects, state__in=[ClaimState.DECLARED, ClaimState.PRE_APPROVED, ClaimState.APPROVED, ClaimState.NOTICED, ClaimState.DISPUTED]
     ).count() if own.subjects else 0
-    context = {"own": own, "cards": cards, "trend": trend, "pending": pending, "rank": None}
+    context = {"own": own, "cards": cards, "trend": trend, "pending": pending, "ranks": _ranks(own, first_person)}
     return render(request, "web/member/me.html", context)
+
+
+def _ranks(own: flow.Mine, card: AccountCard | None) -> list[tuple[Any, OwnRank]]:
+    """My rank this year in my village and in my group (grid), with the points to the next place."""
+    if card is None or own.person is None:
+        return []
+    scheme = card.account.scheme
+    year = str(flow.scheme_today(scheme).year)
+    village = own.household.village if own.household is not None else scheme.org
+    units = [village] + ([own.person.org] if own.person.org_id != village.pk and own.person.org.is_within(village) else [])
+    out = []
+    for unit in units:
+        if not unit.is_within(scheme.org):
+            continue
+        found = own_rank(scheme=scheme, subject=own.person.subject_id, period=year, org=unit)
+        if found is not None:
+            out.append((unit, found))
+    return out
 
 
 @login_required

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from jifen.claims import services
 from jifen.claims.models import Claim, ClaimEvidence, ClaimState
 from jifen.claims.testing import photo
-from jifen.web.tests.flow.conftest import declare, signed_in, to_noticed
+from jifen.web.tests.flow.conftest import declare, signed_in, to_approved, to_noticed
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +169,19 @@ def test_a_member_withdraws_and_cannot_pre_approve(setup):
     client.post(f"/claims/{claim.pk}/act/", {"action": "withdraw"})
     claim.refresh_from_db()
     assert claim.state == ClaimState.WITHDRAWN
+
+
+def test_my_rank_in_the_village_and_the_grid_with_points_to_the_next_place(setup):
+    w = setup.world
+    mine = to_approved(setup)  # 张三: 20
+    theirs = to_approved(setup, actor=w.neighbour, subject=w.wangwu.subject, points=50)  # 王五: 50
+    notice = services.notice_publish(actor=w.reviewer, scheme=setup.scheme)
+    assert services.claims_post_due(now=notice.window_closes_at + dt.timedelta(minutes=1))["posted"] == 2
+    assert {mine.pk, theirs.pk} == set(Claim.objects.filter(state="posted").values_list("pk", flat=True))
+    response = signed_in(w.member).get("/me/")
+    ranks = [(unit.name, r.rank, r.points_to_next, r.next_rank) for unit, r in response.context["ranks"]]
+    assert ranks == [("沙河村", 2, 30, 1), ("第一网格", 2, 30, 1)]
+    assert "再得 30 分可到第 1 名" in response.content.decode()
+    first = signed_in(w.neighbour).get("/me/")
+    assert [(r.rank, r.points_to_next) for _unit, r in first.context["ranks"]] == [(1, None), (1, None)]
+    assert "已是第一名" in first.content.decode()
