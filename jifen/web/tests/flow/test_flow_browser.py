@@ -17,6 +17,8 @@ from jifen.claims.testing import claims_setup, photo
 from jifen.core import clock
 from jifen.ledger.models import Account
 from jifen.ledger.selectors import balances_units
+from jifen.market import services as market
+from jifen.market.selectors import stock_level
 from jifen.orgs.testing import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -122,6 +124,22 @@ def test_a_good_deed_goes_from_the_phone_to_the_villagers_points(phone, setup, t
     phone.check("08-my-history")
     account = Account.objects.get(subject=w.zhangsan.subject)
     assert balances_units(account_ids=[account.pk]) == {account.pk: 5}
+
+    # 7. The villager redeems a good: the balance falls, the score stays, the stock goes down.
+    # There are no supermarket pages yet (the market app has services only), so the redemption
+    # is made through the market service as the member's self-service; the result is read in the browser.
+    shop = market.shop_create(actor=w.admin, org=w.shahe, code="supermarket", name="沙河村积分超市")
+    soap = market.good_create(actor=w.admin, shop=shop, code="soap", name="洗衣皂", unit="块", price_points=3)
+    market.stock_purchase(actor=w.admin, good=soap, quantity=10, unit_cost_fen=250, fund=None, reason="捐赠", idempotency_key="e2e-soap")
+    market.redemption_create(actor=w.member, shop=shop, subject=w.zhangsan.subject, lines=[(soap, 1)], idempotency_key="e2e-redeem-1")
+    assert stock_level(good=soap) == 9
+    phone.goto("/me/")
+    assert phone.page.inner_text(".score-card .balance") == "2"
+    assert phone.page.inner_text(".score-card .score") == "5"
+    phone.check("09-after-redeeming")
+    phone.goto("/me/history/")
+    assert "兑换" in phone.page.inner_text("ul.ledger")
+    phone.check("10-history-with-redemption")
 
 
 def test_an_objection_from_the_board_leads_to_a_second_check(phone, setup):
