@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -251,7 +252,7 @@ def claim_act(request: HttpRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     try:
         points = points_units(claim.scheme, request.POST.get("points"))
-    except Exception:  # noqa: BLE001 - a ValidationError from the points field
+    except ValidationError:
         messages.error(request, _("分值格式不对，请填写数字。"))
         return redirect("claim", pk=pk)
     try:

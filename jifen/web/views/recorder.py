@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -296,7 +297,7 @@ def spot_check(request: HttpRequest) -> HttpResponse:
                 else:
                     try:
                         points = points_units(scheme, row["points"])
-                    except Exception:  # noqa: BLE001 - the form's own ValidationError
+                    except ValidationError:
                         row["error"] = _("分值格式不对，请填写数字。")
                         continue
                     findings.append(claims.Finding(subject=subject, item=items[item_id].item, description=row["description"], points=points))
@@ -343,7 +344,9 @@ def households(request: HttpRequest) -> HttpResponse:
     home = _home_unit(access)
     scheme = flow.pick_scheme(flow.schemes_of(home), request.GET.get("scheme"))
     year_start = caps.day_start(scheme, dt.date(flow.scheme_today(scheme).year, 1, 1)) if scheme else None
-    qs = households_with_participation(access=access, since=year_start) if year_start else Household.objects.none()
+    if year_start is None:
+        return render(request, "web/recorder/households.html", {"page": None, "show": "", "absent": 0, "scheme": None})
+    qs = households_with_participation(access=access, since=year_start)
     show = request.GET.get("show", "")
     if show == "absent":
         qs = qs.filter(took_part=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -95,7 +96,7 @@ def _record(request: HttpRequest, form: MeetingForm, rows: list) -> object | Non
         reason = request.POST.get(f"reason-{claim.pk}", "").strip() or data["reason"]
         try:
             points = points_units(claim.scheme, request.POST.get(f"points-{claim.pk}"))
-        except Exception:  # noqa: BLE001 - the points field's ValidationError
+        except ValidationError:
             form.add_error(None, _("申报 #%(pk)s 的分值格式不对。") % {"pk": claim.pk})
             return None
         if points is not None and outcome == MeetingDecision.Outcome.APPROVE:

@@ -185,3 +185,21 @@ def test_my_rank_in_the_village_and_the_grid_with_points_to_the_next_place(setup
     first = signed_in(w.neighbour).get("/me/")
     assert [(r.rank, r.points_to_next) for _unit, r in first.context["ranks"]] == [(1, None), (1, None)]
     assert "已是第一名" in first.content.decode()
+
+
+def test_a_bad_points_value_on_a_claim_action_changes_nothing(setup):
+    claim = declare(setup)
+    response = signed_in(setup.world.recorder).post(f"/claims/{claim.pk}/act/", {"action": "pre_approve", "points": "很多"}, follow=True)
+    assert "分值格式不对，请填写数字。" in response.content.decode()
+    claim.refresh_from_db()
+    assert (claim.state, claim.points) == (ClaimState.DECLARED, 20)
+
+
+def test_the_member_pages_read_in_english(setup):
+    client = signed_in(setup.world.member)
+    client.cookies["django_language"] = "en"
+    html = client.get("/me/").content.decode()
+    assert "<h1>My points</h1>" in html
+    assert "Declare a good deed" in html
+    declare_page = client.get("/me/declare/").content.decode()
+    assert "Take photos straight with the phone: up to 9, each at most 10 MB." in declare_page
