@@ -11,6 +11,7 @@ urlpatterns = [
     path("recorder/pre-approve/", recorder.pre_approve_many, name="recorder_pre_approve"),
     path("recorder/find/", recorder.find, name="recorder_find"),
     path("recorder/declare/<int:pk>/", recorder.declare, name="recorder_declare"),
+    path("recorder/slip/<int:pk>/", recorder.slip, name="recorder_slip"),
     path("recorder/activities/", recorder.activities, name="recorder_activities"),
     path("recorder/activities/<int:pk>/", recorder.activity, name="recorder_activity"),
     path("recorder/spot-check/", recorder.spot_check, name="recorder_spot_check"),

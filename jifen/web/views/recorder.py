@@ -134,6 +134,50 @@ def declare(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/recorder/declare.html", context, status=422 if request.method == "POST" else 200)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def slip(request: HttpRequest, pk: int) -> HttpResponse:
+    """An award or deduction slip (奖扣分通知单) signed by the recorder within their points limit:
+    approved at once, then noticed like any claim."""
+    access = _staff(request)
+    person = _person_in_scope(access, pk)
+    household = person_current_household(person)
+    scheme, schemes = _scheme_for(request, person.org)
+    if scheme is None:
+        return render(request, "web/recorder/slip.html", {"person": person, "scheme": None})
+    subjects: dict[int, Subject] = {person.subject_id: person.subject}
+    choices = [(person.subject_id, _("本人（%(name)s）") % {"name": person.name})]
+    if household is not None:
+        subjects[household.subject_id] = household.subject
+        choices.append((household.subject_id, _("本户（%(name)s）") % {"name": household.subject.name}))
+    today = flow.scheme_today(scheme)
+    form = DeclareForm(
+        request.POST or None, scheme=scheme, groups=flow.declarable_items(scheme, on=today), subjects=choices,
+        initial={"occurred_on": today, "token": flow.form_token(), "subject": person.subject_id},
+    )
+    if request.method == "POST":
+        done = flow.token_result(request, request.POST.get("token", ""))
+        if done:
+            return redirect(done)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                claim = claims.slip_issue(
+                    actor=request.user, scheme=scheme, subject=subjects[data["subject"]], item=scheme.items.get(pk=data["item"]),
+                    occurred_at=flow.local_time(scheme, data["occurred_on"], data["occurred_time"]), description=data["description"],
+                    place=data["place"], points=data["points"], evidence=request.FILES.getlist("photos"),
+                )
+            except JifenError as exc:
+                add_service_error(form, exc)
+            else:
+                url = f"/claims/{claim.pk}/"
+                flow.token_remember(request, data["token"], url)
+                messages.success(request, _("奖扣分通知单 #%(pk)s 已签发，公示期满后入账。") % {"pk": claim.pk})
+                return redirect(url)
+    context = {"person": person, "scheme": scheme, "schemes": schemes, "form": form, "context_unit": person.org}
+    return render(request, "web/recorder/slip.html", context, status=422 if request.method == "POST" else 200)
+
+
 # ------------------------------------------------------------------ activities
 
 

@@ -183,3 +183,25 @@ def test_households_cost_the_same_queries_for_more_households(setup):
         response = client.get("/recorder/households/")
     assert len(response.context["page"].object_list) == 5
     assert len(many) == len(few)
+
+
+def _slip(client, setup, person, **fields):
+    token = client.get(f"/recorder/slip/{person.pk}/").context["form"].initial["token"]
+    data = {"token": token, "subject": person.subject_id, "occurred_on": "2026-03-09", "place": "村道", "description": "乱扔垃圾", **fields}
+    return client.post(f"/recorder/slip/{person.pk}/", data)
+
+
+def test_a_recorder_issues_a_deduction_slip(setup):
+    client = signed_in(setup.world.recorder)
+    response = _slip(client, setup, setup.world.wangwu, item=setup.litter.pk)
+    claim = Claim.objects.get()
+    assert response["Location"] == f"/claims/{claim.pk}/"
+    assert (claim.origin, claim.state, claim.points, claim.approved_by_id) == ("slip", ClaimState.APPROVED, -3, setup.world.recorder.pk)
+
+
+def test_a_slip_over_the_recorders_limit_is_refused_and_writes_nothing(setup):
+    client = signed_in(setup.world.recorder)
+    response = _slip(client, setup, setup.world.wangwu, item=setup.mediate.pk, points="60", description="调解")
+    assert response.status_code == 422
+    assert "60 分超出您的授权上限 10 分" in response.content.decode()
+    assert Claim.objects.count() == 0
