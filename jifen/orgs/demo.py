@@ -46,7 +46,6 @@ from jifen.orgs.models import (
     Role,
     Unit,
 )
-from jifen.orgs.pinyin import name_initials
 from jifen.orgs.services import AccountSpec, PeopleBatch
 from jifen.orgs.validators import id_check_digit
 
@@ -154,9 +153,8 @@ class _Builder:
     def person(self, *, org: OrgUnit, gender: str, age: int, surname: str = "", region: str = REGION_MAIN, address: str = "") -> Person:
         birth = self.birth(age)
         has_mobile = 16 <= age < 75 and self.rng.random() < 0.95 or age >= 75 and self.rng.random() < 0.4
-        name = (surname or self.surname()) + self.given(gender, birth.year)
         return Person(
-            org=org, name=name, name_initials=name_initials(name), gender=gender, birth_date=birth,
+            org=org, name=(surname or self.surname()) + self.given(gender, birth.year), gender=gender, birth_date=birth,
             id_number=self.id_number(region, birth, gender), mobile=self.mobile() if has_mobile else "", address=address,
         )
 

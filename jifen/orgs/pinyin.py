@@ -7,6 +7,7 @@ people import keep it current) and searched as an indexed prefix.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -14,6 +15,7 @@ MAX_LENGTH = 50
 _NOT_LETTER = re.compile(r"[^a-z]")
 
 
+@lru_cache(maxsize=65536)  # names repeat a lot (a demo county, an import): pypinyin costs ~50 µs a call
 def name_initials(name: str) -> str:
     """Lower-case initials: one letter per Chinese character, Latin letters kept as they are."""
     out = []
