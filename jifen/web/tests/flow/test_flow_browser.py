@@ -241,3 +241,27 @@ def test_the_member_home_stays_under_150kb_without_echarts(phone, setup):
     assert phone.page.locator("svg.chart").count() == 1
     print(f"member home (/me/) transfer: {size} B, budget {HOME_BUDGET} B")
     assert 0 < size <= HOME_BUDGET
+
+
+def test_declaring_and_finding_work_without_javascript(phone_without_js, setup, tmp_path):
+    browsing = phone_without_js
+    picture = tmp_path / "deed.jpg"
+    picture.write_bytes(photo())
+    browsing.sign_in("13800000001", World.PASSWORD)
+    browsing.goto("/me/declare/")
+    browsing.page.select_option("#id_item", str(setup.help.pk))
+    browsing.page.fill("#id_occurred_on", _yesterday(setup))
+    browsing.page.fill("#id_place", "村口")
+    browsing.page.fill("#id_description", "帮留守老人买药")
+    browsing.page.set_input_files("#id_photos", str(picture))
+    _submit(browsing, "main form.declare button[type=submit]")
+    claim = Claim.objects.get()
+    assert (claim.state, claim.evidence_links.count()) == (ClaimState.DECLARED, 1)
+    browsing.check("01-declared-without-js")
+    browsing.page.context.clear_cookies()
+    browsing.sign_in("recorder", World.PASSWORD)
+    browsing.goto("/recorder/find/")
+    browsing.page.fill("#q", "zs")
+    _submit(browsing, "main form.search button[type=submit]")
+    assert browsing.page.locator("ul.people strong").all_inner_texts() == ["张三"]
+    browsing.check("02-found-without-js")
