@@ -14,10 +14,13 @@ from django.db.models import Q, QuerySet
 from jifen.claims import caps
 from jifen.claims.authz import RECORDER_UP, own_subject_ids, signed_in
 from jifen.claims.models import (
+    Activity,
+    ActivityAttendance,
     Claim,
     ClaimEvent,
     ClaimState,
     Evidence,
+    Meeting,
     Notice,
     NoticeAmendment,
     NoticeEntry,
@@ -181,3 +184,52 @@ def objections_public(*, notice: Notice) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+# --- What a viewer may list (the API starts every read here) ---------------------------------
+
+
+def notices_visible_to(*, access: Access) -> QuerySet[Notice]:
+    """Notices of units under any of the caller's bindings (a villager sees their village's
+    notice board); the public sees them through `notice_public_entries`, masked."""
+    from jifen.orgs.models import Role
+
+    if access.user is None:
+        return Notice.objects.none()
+    return Notice.objects.filter(access.org_q(Role.values, "org__path")).select_related("org", "scheme")
+
+
+def objections_visible_to(*, access: Access) -> QuerySet[Objection]:
+    """Staff see objections to claims in their subtrees; anyone sees the objections they filed."""
+    if access.user is None:
+        return Objection.objects.none()
+    condition = access.org_q(RECORDER_UP, "claim__subject__org__path") | Q(filed_by=access.user)
+    return Objection.objects.filter(condition).select_related("claim", "claim__subject__org", "notice", "filed_by__person")
+
+
+def activities_visible_to(*, access: Access) -> QuerySet[Activity]:
+    """Staff see the activities of their subtrees; others those they (or their household) attended."""
+    if access.user is None:
+        return Activity.objects.none()
+    attended = ActivityAttendance.objects.filter(subject_id__in=own_subject_ids(access.user)).values("activity_id")
+    condition = access.org_q(RECORDER_UP, "org__path") | Q(pk__in=attended)
+    return Activity.objects.filter(condition).select_related("org", "scheme", "item_version")
+
+
+def meetings_visible_to(*, access: Access) -> QuerySet[Meeting]:
+    if access.user is None:
+        return Meeting.objects.none()
+    return Meeting.objects.filter(access.org_q(RECORDER_UP, "org__path")).select_related("org", "scheme", "chair")
+
+
+def notices_public() -> QuerySet[Notice]:
+    """Every published notice: the public board (entries masked by the caller)."""
+    return Notice.objects.select_related("org", "scheme")
+
+
+def evidence_visible_list(*, access: Access) -> QuerySet[Evidence]:
+    """Photos the caller uploaded, or attached to a claim the caller may see."""
+    if access.user is None:
+        return Evidence.objects.none()
+    claims = claims_visible_to(user=access).values("pk")
+    return Evidence.objects.filter(Q(uploaded_by=access.user) | Q(claim_links__claim__in=claims)).distinct()

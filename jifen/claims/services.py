@@ -794,7 +794,8 @@ def activity_award(*, actor: Any, activity: Activity) -> AwardResult:
     """Award every attendee not yet awarded, each posted under `activity:<id>:<subject>`.
 
     Running it again posts nothing for those already awarded. An attendee over the item's
-    cap is not posted and is listed in `skipped` with the reason.
+    cap, or the actor's own person or household, is not posted and is listed in `skipped`
+    with the reason.
     """
     from jifen.claims import posting
 
@@ -811,7 +812,17 @@ def activity_award(*, actor: Any, activity: Activity) -> AwardResult:
     )
     result = AwardResult()
     awarded: list[Claim] = []
+    # The organiser often attends too: nobody awards themself or their household; someone else
+    # runs the award again for them, which posts just those lines.
+    own = authz.own_subject_ids(actor)
     for row in pending:
+        if row.subject_id in own:
+            result.skipped.append({
+                "subject": row.subject_id, "code": "own_claim",
+                "zh": f"「{row.subject.name}」是您本人或本户，须由其他人登记",
+                "en": f"{row.subject.name!r} is you or your household; someone else must register it",
+            })
+            continue
         try:
             caps.check_caps(scheme=activity.scheme, subject=row.subject, version=version, occurred_at=activity.held_at)
         except InvalidInput as exc:

@@ -315,3 +315,24 @@ def monthly_scores(*, account: Account, months: int = 12, on: dt.date | dt.datet
         out.append((month, totals.get(month, 0)))
         month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return out
+
+
+def accounts_visible_to(*, access: object) -> QuerySet[Account]:
+    """Subject accounts the caller may read: staff over the subject's unit, or the caller's own
+    and their household's (see jifen.orgs.selectors.subjects_visible_to)."""
+    from jifen.orgs.selectors import subjects_visible_to
+
+    if getattr(access, "user", None) is None:
+        return Account.objects.none()
+    return Account.objects.filter(
+        kind=Account.Kind.SUBJECT, subject__in=subjects_visible_to(access=access)  # type: ignore[arg-type]
+    ).select_related("scheme", "subject", "subject__org")
+
+
+def postings_of(*, account: Account) -> QuerySet[Posting]:
+    """The account's postings, newest first (by when the deed occurred), with their transactions."""
+    return (
+        Posting.objects.filter(account_id=account.pk)
+        .select_related("transaction", "transaction__actor")
+        .order_by("-transaction__occurred_at", "-transaction_id", "-line")
+    )

@@ -366,3 +366,44 @@ def member_lookup(*, shop: Shop, query: str, limit: int = 20) -> list[MemberMatc
         balance = to_points(balances[accs[0].pk], accs[0].scheme.points_scale) if len(accs) == 1 else None
         out.append(MemberMatch(person=person, household=stays.get(person.pk), subject=subject, balance=balance))
     return out
+
+
+def shops_kept_by(*, user: object) -> QuerySet[Shop]:
+    """Active shops whose unit the user keeps (shopkeeper or above over it, or over an ancestor)."""
+    from jifen.orgs.models import Role
+    from jifen.orgs.selectors import orgs_managed_by
+
+    roles = [Role.SHOPKEEPER, Role.RECORDER, Role.REVIEWER, Role.ORG_ADMIN, Role.PLATFORM_ADMIN]
+    return (
+        Shop.objects.filter(is_active=True, org__in=orgs_managed_by(user=user, roles=roles))
+        .select_related("org")
+        .order_by("org__path", "code")
+    )
+
+
+def goods_on_offer(*, shop: Shop, on: dt.date) -> list[tuple[Good, int | None]]:
+    """The shop's goods on offer on `on`, with the stock level of those that keep stock (two queries)."""
+    goods = list(
+        Good.objects.filter(shop=shop, is_active=True)
+        .filter(Q(active_from__isnull=True) | Q(active_from__lte=on), Q(active_until__isnull=True) | Q(active_until__gte=on))
+        .order_by("category", "price_points", "code")
+    )
+    levels = dict(
+        StockMovement.objects.filter(good__in=[g for g in goods if g.tracks_stock])
+        .values("good_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("good_id", "total")
+    )
+    return [(g, int(levels.get(g.pk) or 0) if g.tracks_stock else None) for g in goods]
+
+
+def balance_at_shop(*, shop: Shop, subject: Subject) -> Points | None:
+    """The subject's spendable balance in the one scheme the shop serves for them (None if none or several)."""
+    accounts = [
+        a for a in Account.objects.filter(subject=subject, scheme__is_active=True).select_related("scheme__org")
+        if shop.org.path == a.scheme.org.path or shop.org.path.startswith(a.scheme.org.path + "/")
+        or a.scheme.org.path.startswith(shop.org.path + "/")
+    ]
+    if len(accounts) != 1:
+        return None
+    return to_points(balances_units(account_ids=[accounts[0].pk])[accounts[0].pk], accounts[0].scheme.points_scale)

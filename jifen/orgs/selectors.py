@@ -403,3 +403,27 @@ def user_administered_by(*, access: Access, user: Any) -> bool:
             return False
         reached = True
     return reached
+
+
+def own_subject_ids_for(access: Access) -> list[int]:
+    """Subjects that are the caller's own: themself, their household, its current members and
+    units they are the contact of (what a member may see the detail of)."""
+    if access.person_id is None:
+        return []
+    person_ids = [access.person_id, *_own_household_person_ids(access)]
+    ids = set(Person.objects.filter(pk__in=person_ids).values_list("subject_id", flat=True))
+    ids |= set(
+        HouseholdMember.objects.filter(person_id=access.person_id, left_on__isnull=True).values_list(
+            "household__subject_id", flat=True
+        )
+    )
+    ids |= set(Unit.objects.filter(contact_id=access.person_id).values_list("subject_id", flat=True))
+    return sorted(ids)
+
+
+def subjects_visible_to(*, access: Access, roles: Iterable[str] = STAFF_ROLES) -> QuerySet[Subject]:
+    """Subjects (people, households, units) under the caller's bindings of `roles`, plus their own."""
+    if access.user is None:
+        return Subject.objects.none()
+    condition = access.org_q(roles, "org__path") | Q(pk__in=own_subject_ids_for(access))
+    return Subject.objects.filter(condition).select_related("org")

@@ -15,7 +15,14 @@ from django.db.models.functions import Concat, Substr
 
 from jifen.core import clock
 from jifen.core.audit import audit_record
-from jifen.core.errors import Conflict, InvalidInput, NotFound, field_error
+from jifen.core.errors import (
+    Conflict,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    field_error,
+)
 from jifen.orgs.models import (
     Employment,
     Household,
@@ -375,6 +382,28 @@ def role_binding_grant(
 def role_binding_revoke(*, actor: Any, binding: RoleBinding) -> None:
     RoleBinding.objects.filter(pk=binding.pk).update(is_active=False)
     audit_record(actor=actor, action="orgs.role_binding_revoke", obj=binding, org_path=binding.org.path, before={"role": binding.role})
+
+
+@transaction.atomic
+def role_binding_set_limit(*, actor: Any, binding: RoleBinding, points_limit: int | None) -> RoleBinding:
+    """Change how many points the holder may award or deduct at once (分层分级授权); None: no such right."""
+    if points_limit is not None and (isinstance(points_limit, bool) or not isinstance(points_limit, int) or points_limit < 0):
+        raise field_error("points_limit", "授权分值应为不小于0的整数", "a points limit is a whole number, 0 or more")
+    binding = RoleBinding.objects.select_for_update().select_related("org").get(pk=binding.pk)
+    if not binding.is_active:
+        raise IllegalTransition("该授权已撤销，不能修改", "the binding was revoked and cannot change", code="binding_revoked")
+    if getattr(actor, "pk", None) is not None and actor.pk == binding.user_id:
+        raise PermissionDenied("不能修改自己的授权", "nobody changes their own binding", code="own_binding")
+    before = binding.points_limit
+    if before == points_limit:
+        return binding
+    binding.points_limit = points_limit
+    binding.save(update_fields=["points_limit"])
+    audit_record(
+        actor=actor, action="orgs.role_binding_set_limit", obj=binding, org_path=binding.org.path,
+        before={"points_limit": before}, after={"points_limit": points_limit},
+    )
+    return binding
 
 
 # ---------------------------------------------------------------------------------------------

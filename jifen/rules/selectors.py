@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from jifen.core.errors import InvalidInput, NotFound, field_error
-from jifen.orgs.models import OrgUnit, ancestor_paths
+from jifen.orgs.models import OrgUnit, ancestor_paths, subtree_q
 from jifen.rules.models import Category, Item, ItemVersion, Scheme
 
 
@@ -112,3 +113,19 @@ def points_for(version: ItemVersion, *, chosen: int | None = None) -> int:
             f"points for {version.name!r} must be between {version.points_min} and {version.points_max}",
         )
     return version.sign * chosen
+
+
+def schemes_visible_to(*, access: Any) -> QuerySet[Scheme]:
+    """Schemes adopted at or above any unit the caller holds a role at, or anywhere below it.
+
+    A scheme of the township applies to every village in it; a scheme of another village does
+    not concern (and is not shown to) this village's people.
+    """
+    if access.user is None:
+        return Scheme.objects.none()
+    if access.is_platform:
+        return Scheme.objects.select_related("org")
+    condition = Q(pk__in=[])
+    for _, path, _ in access.bindings:
+        condition |= Q(org__path__in=ancestor_paths(path)) | subtree_q(path, "org__path")
+    return Scheme.objects.filter(condition).select_related("org")

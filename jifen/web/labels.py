@@ -17,6 +17,7 @@ AUDIT_ACTIONS: dict[str, str | Promise] = {
     "orgs.user_set_password": _("设置密码"),
     "orgs.role_binding_grant": _("授予角色"),
     "orgs.role_binding_revoke": _("撤销角色"),
+    "orgs.role_binding_set_limit": _("修改奖扣分上限"),
     "orgs.people_import": _("导入人员"),
     "orgs.people_export": _("导出人员"),
 }

@@ -102,6 +102,8 @@ def test_every_authenticated_operation_documents_the_error_body(db, status):
     schema = main.api.get_openapi_schema()
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
+            if status in ("401", "403") and not operation.get("security"):
+                continue  # the public notice board answers everyone
             response = operation["responses"].get(status)
             assert response is not None, (method, path, status)
             assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}

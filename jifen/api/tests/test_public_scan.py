@@ -38,7 +38,8 @@ def test_signed_out_visitors_never_see_an_unmasked_id_or_mobile(world):
     b = seed_village_b(world)
     seed_neighbour_household(world)
     values = {"path": world.quanshui.path, "pk": b.objects["person"], "*": b.objects["person"],
-              "household_id": b.objects["household"], "org_id": b.objects["org"]}
+              "household_id": b.objects["household"], "org_id": b.objects["org"], "notice_id": b.objects["notice"],
+              "claim_id": b.objects["noticed_claim"]}
     client = Client()
     fetched, hits = 0, []
     for route in sorted(set(patterns())):
@@ -59,3 +60,11 @@ def test_the_scan_would_see_an_unmasked_number(world):
     body = f"<td>{world.zhangsan.id_number}</td><td>13800000001</td><td>138****0001</td>"
     assert UNMASKED_ID.findall(body) == [world.zhangsan.id_number]
     assert UNMASKED_MOBILE.findall(body) == ["13800000001"]
+
+
+def test_the_public_notice_board_shows_objectors_masked(world):
+    """The scan above reaches a notice with an objection: its phone and name appear, masked."""
+    b = seed_village_b(world)
+    body = Client().get(f"/api/v1/public/notices/{b.objects['notice']}").json()
+    assert [(o["name"], o["phone"]) for o in body["objections"]] == [("金******", "133****7773")]
+    assert [e["subject_name"] for e in body["entries"]] == ["金**"]

@@ -105,3 +105,18 @@ def test_a_member_cannot_award_an_activity(setup, cleanup_item):
     with pytest.raises(PermissionDenied):
         services.activity_award(actor=w.member, activity=act)
     assert Claim.objects.count() == 0 and Transaction.objects.count() == 0
+
+
+def test_the_organiser_does_not_award_themself_someone_else_does(setup, cleanup_item):
+    w = setup.world
+    act = activity(setup, cleanup_item)
+    services.activity_attendance_add(actor=w.recorder, activity=act, subjects=[w.recorder_person.subject, w.zhangsan.subject])
+    result = services.activity_award(actor=w.recorder, activity=act)
+    assert result.posted == 1
+    assert [(s["subject"], s["code"]) for s in result.skipped] == [(w.recorder_person.subject_id, "own_claim")]
+    assert balance(setup.scheme, w.recorder_person.subject) == 0
+    # The village reviewer runs it again: only the organiser's line is posted now.
+    again = services.activity_award(actor=w.reviewer, activity=act)
+    assert (again.posted, again.skipped) == (1, [])
+    assert balance(setup.scheme, w.recorder_person.subject) == 2 and balance(setup.scheme, w.zhangsan.subject) == 2
+    assert_ledger_clean()

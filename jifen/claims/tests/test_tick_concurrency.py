@@ -14,6 +14,7 @@ from jifen.claims.testing import claims_setup, local
 from jifen.claims.tests.conftest import NOW
 from jifen.claims.tests.flow import assert_ledger_clean, balance, tick
 from jifen.core import clock
+from jifen.core.errors import Conflict
 from jifen.ledger.models import Transaction
 
 APRIL_1 = local(2026, 4, 1, 0, 5)
@@ -127,4 +128,47 @@ def test_two_activity_awards_at_once_post_each_attendee_once(world, settings, tm
     assert sorted(posted) == [0, 4]
     assert Transaction.objects.filter(source_type="activity").count() == 4
     assert Claim.objects.filter(activity=activity).count() == 4
+    assert_ledger_clean()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_approving_at_once_post_the_claim_once(world, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    with clock.frozen(NOW):
+        setup = claims_setup(world)
+        claim = services.claim_declare(
+            actor=world.member, scheme=setup.scheme, subject=world.zhangsan.subject, item=setup.mediate, points=30,
+            occurred_at=local(2026, 3, 5, 9), description="调解纠纷", place="沙河村",
+        )
+        services.claim_pre_approve(actor=world.recorder, claim=claim)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def review(actor):
+        seen = Claim.objects.get(pk=claim.pk)
+        try:
+            barrier.wait(30)
+            with clock.frozen(NOW):
+                services.claim_review(actor=actor, claim=seen, outcome="approve", reason="同意")
+            results.append("ok")
+        except Conflict as exc:
+            results.append(exc.code)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=review, args=(actor,)) for actor in (world.reviewer, world.admin)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == [] and sorted(results) == ["claim_changed", "ok"]
+    assert moves(claim, "approved") == 1
+
+    assert run_at_once(2, APRIL_1) == []
+    assert run_at_once(2, WINDOW_CLOSES) == []
+    assert moves(claim, "posted") == 1
+    assert list(Transaction.objects.values_list("key", flat=True)) == [f"claim:{claim.pk}"]
+    assert balance(setup.scheme, world.zhangsan.subject) == 30
     assert_ledger_clean()

@@ -44,7 +44,7 @@ def test_signing_in_and_out_works_without_javascript(phone_without_js, world):
     browsing = phone_without_js
     browsing.sign_in("admin", World.PASSWORD)
     assert browsing.page.inner_text("h1") == "你好，周管理"
-    assert browsing.page.locator(".nav-admin a").all_inner_texts() == ["组织架构", "人员", "角色授权"]
+    assert browsing.page.locator(".nav-admin a").all_inner_texts() == ["组织架构", "人员", "角色授权", "积分方案"]
     browsing.check("1-signed-in")
     with browsing.page.expect_navigation():
         browsing.page.click("footer button[type=submit]")

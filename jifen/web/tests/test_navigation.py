@@ -27,8 +27,8 @@ def test_a_member_sees_only_their_own_section(client, world):
 @pytest.mark.django_db
 def test_an_org_admin_sees_the_admin_section(client, world):
     client.force_login(world.admin)
-    # Org admins also hold the recorder's and reviewer's powers (nav.SECTIONS), so those sections show once they have pages.
-    assert nav_sections(client) == ["member", "recorder", "reviewer", "admin", "account"]
+    # Org admins also hold the shopkeeper's, recorder's and reviewer's powers (nav.SECTIONS), so those sections show.
+    assert nav_sections(client) == ["member", "shop", "recorder", "reviewer", "admin", "account"]
     page = client.get("/").content.decode()
     assert f'href="{reverse("console")}"' in page and "组织架构" in page
 

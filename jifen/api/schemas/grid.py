@@ -1,0 +1,199 @@
+"""Request and response shapes for grid management (篇5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from jifen.api.schemas.common import Bool, Date, Id, In, Int, QueryIn, Text, When
+
+PostName = Literal["leader", "guide", "worker"]
+IssueKindName = Literal["complaint", "dispute", "need", "emergency"]
+IssueStateName = Literal["reported", "assigned", "closed"]
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+class GridPostOut(Schema):
+    id: int
+    grid_id: int
+    grid_path: str
+    person_id: int
+    person_name: str
+    post: str
+    phone: str
+    duties: str
+    since: dt.date
+    until: dt.date | None
+
+
+class GridPostFilter(QueryIn):
+    org_id: Id | None = Field(None, description="只看此组织下的网格 / grids within this unit")
+
+
+class GridPostIn(In):
+    org_id: Id = Field(description="网格 / the grid")
+    person_id: Id
+    post: PostName
+    phone: Text(32) = ""
+    duties: Text(200) = ""
+
+
+class HouseholdWorkerIn(In):
+    grid_post_id: Id = Field(description="网格员职务 / the grid worker's post")
+
+
+class HouseholdMoveIn(In):
+    org_id: Id = Field(description="同村的网格 / a grid of the household's village")
+
+
+class HouseholdLinkOut(Schema):
+    household_id: int
+    grid_post_id: int
+    since: dt.date
+
+
+class HouseholdRefOut(Schema):
+    id: int
+    number: str
+    village_id: int
+    org_id: int
+    org_path: str
+
+
+class OrgFilter(QueryIn):
+    org_id: Id | None = Field(None, description="组织（其下全部），必填 / the unit (its whole subtree), required")
+
+
+class MonthFilter(QueryIn):
+    org_id: Id | None = Field(None, description="组织（其下全部），必填 / the unit (its whole subtree), required")
+    month: str | None = Field(None, pattern=MONTH, description="YYYY-MM；默认本月 / default: this month")
+
+
+class WorkerGapOut(Schema):
+    grid_post_id: int
+    person_id: int
+    person_name: str
+    grid_id: int
+    households: int
+    not_visited: list[HouseholdRefOut]
+
+
+class VisitOut(Schema):
+    id: int
+    household_id: int
+    grid_id: int
+    visitor_id: int
+    visitor_name: str
+    visited_on: dt.date
+    notes: str
+    photo_ids: list[int]
+    recorded_at: dt.datetime
+
+
+class VisitFilter(QueryIn):
+    org_id: Id | None = None
+    household_id: Id | None = None
+    month: str | None = Field(None, pattern=MONTH)
+
+
+class VisitIn(In):
+    household_id: Id
+    visited_on: Date
+    notes: Text(4000) = ""
+
+
+class IssueOut(Schema):
+    id: int
+    grid_id: int
+    household_id: int | None
+    channel: str
+    kind: str
+    title: str
+    description: str
+    state: str
+    level: int
+    assignee_id: int | None
+    assignee_name: str | None
+    deadline: dt.datetime
+    overdue: bool
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    action_taken: str
+    rating: int | None
+
+
+class IssueEventOut(Schema):
+    action: str
+    at: dt.datetime
+    from_state: str
+    to_state: str
+    from_level: int | None
+    to_level: int
+    assignee_id: int | None
+    deadline: dt.datetime | None
+    note: str
+
+
+class IssueDetailOut(IssueOut):
+    history: list[IssueEventOut]
+
+
+class IssueFilter(QueryIn):
+    org_id: Id | None = None
+    household_id: Id | None = None
+    state: IssueStateName | None = None
+    overdue: Bool | None = Field(None, description="只看已逾期未办结 / only open and past the deadline")
+
+
+class IssueIn(In):
+    household_id: Id | None = Field(None, description="户（或给出网格） / the household (or give the grid)")
+    org_id: Id | None = Field(None, description="网格，未指明户时 / the grid, when no household")
+    kind: IssueKindName
+    title: Text(100, 1)
+    description: Text(4000) = ""
+
+
+class IssueAssignIn(In):
+    assignee_id: Id
+    deadline: When
+    kind: IssueKindName | None = None
+    note: Text(500) = ""
+
+
+class IssueCloseIn(In):
+    action_taken: Text(4000, 1)
+    rating: Int(1, 5) | None = None
+    rating_note: Text(200) = ""
+
+
+class IssueRateIn(In):
+    rating: Int(1, 5)
+    note: Text(200) = ""
+
+
+class UnitCountsOut(Schema):
+    org_id: int
+    org_path: str
+    name: str
+    open: int
+    overdue: int
+    closed: int
+
+
+class CountsOut(Schema):
+    total: UnitCountsOut
+    children: list[UnitCountsOut]
+
+
+class BoardOut(Schema):
+    grid_id: int
+    grid_path: str
+    grid_name: str
+    village_name: str | None
+    posts: list[GridPostOut]
+    supervision_phone: str
+    work_content: str
+    households: int
