@@ -296,6 +296,27 @@ def subject_by_reference(text: str) -> Subject:
     raise not_found
 
 
+def monthly_scores(*, account: Account, months: int = 12, on: dt.date | dt.datetime | None = None) -> list[tuple[dt.date, int]]:
+    """The account's score (units) in each of the last `months` calendar months up to `on`,
+    oldest first, months without postings as 0 — one query over the month buckets (a trend chart)."""
+    day = local_date(account.scheme, on)
+    first = day.replace(day=1)
+    for _ in range(max(months, 1) - 1):
+        first = (first - ONE_DAY).replace(day=1)
+    end = grain_days("month", day)[1]
+    totals: dict[dt.date, int] = {}
+    rows = Balance.objects.filter(account_id=account.pk, bucket__in=buckets_between(first, end)).values_list("bucket", "score")
+    for bucket, score in rows:
+        month = bucket.replace(day=1)
+        totals[month] = totals.get(month, 0) + int(score)
+    out = []
+    month = first
+    while month <= day:
+        out.append((month, totals.get(month, 0)))
+        month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return out
+
+
 def accounts_visible_to(*, access: object) -> QuerySet[Account]:
     """Subject accounts the caller may read: staff over the subject's unit, or the caller's own
     and their household's (see jifen.orgs.selectors.subjects_visible_to)."""

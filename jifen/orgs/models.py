@@ -87,6 +87,9 @@ class Person(models.Model):
     subject = models.OneToOneField(Subject, on_delete=models.PROTECT, related_name="person")
     org = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="people")
     name = models.CharField(max_length=50)
+    # Pinyin initials of the name ("zs" for 张三), for the recorder's quick search; bytewise
+    # collation on PostgreSQL so a prefix search is an index range.
+    name_initials = models.CharField(max_length=50, blank=True, default="", db_index=True)
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     id_number = models.CharField(max_length=18, unique=True, null=True, blank=True)

@@ -23,6 +23,7 @@ from jifen.orgs.models import (
     ancestor_paths,
     subtree_q,
 )
+from jifen.orgs.pinyin import looks_like_initials
 
 
 def org_by_path(path: str) -> OrgUnit:
@@ -169,21 +170,37 @@ def org_children_with_counts(org: OrgUnit) -> list[ChildCounts]:
 def people_search(*, org: OrgUnit, query: str = "") -> QuerySet[Person]:
     """People in the subtree matching a name, a household number or the tail of a mobile number.
 
-    Digits only (3–11 of them) match the end of the mobile number; anything else matches the
-    name (contains) or the number of the person's current household (starts with).
+    Digits only (3–11 of them) match the end of the mobile number; Latin letters also match the
+    pinyin initials of the name ("zs" finds 张三); anything matches the name (contains) or the
+    number of the person's current household (starts with).
     """
     # Roster order (unit, then registration), the same on SQLite and PostgreSQL whatever the collation.
     qs = people_in_subtree(org).select_related("org", "org__kind").order_by("org__path", "id")
     query = query.strip()
     if not query:
         return qs
+    return qs.filter(people_search_q(query))
+
+
+def people_search_q(query: str) -> Q:
+    """The condition of `people_search` for one search text (for callers that scope people otherwise)."""
+    query = query.strip()
     in_household = HouseholdMember.objects.filter(
         left_on__isnull=True, household__number__istartswith=query
     ).values("person_id")
     condition = Q(name__icontains=query) | Q(pk__in=in_household)
     if query.isdigit() and 3 <= len(query) <= 11:
         condition |= Q(mobile__endswith=query)
-    return qs.filter(condition)
+    if looks_like_initials(query):
+        condition |= initials_q(query)
+    return condition
+
+
+def initials_q(query: str) -> Q:
+    """Names whose pinyin initials start with `query` ("zs" finds 张三 and 张山峰), as an index range."""
+    prefix = query.strip().lower()
+    # '{' sorts right after 'z': every initials string starting with `prefix` lies in [prefix, prefix + '{').
+    return Q(name_initials__gte=prefix, name_initials__lt=prefix + "{")
 
 
 def household_members(household: Household, *, current: bool | None = None) -> QuerySet[HouseholdMember]:

@@ -39,6 +39,7 @@ from jifen.orgs.models import (
     User,
     subtree_q,
 )
+from jifen.orgs.pinyin import name_initials
 from jifen.orgs.validators import (
     birth_date_from_id,
     gender_from_id,
@@ -115,7 +116,7 @@ def person_fields_clean(
         raise field_error("name", "姓名不能为空", "a name is required")
     if len(name) > 50:
         raise field_error("name", "姓名过长（最多50字）", "the name is too long (50 characters at most)")
-    fields: dict[str, Any] = {"name": name}
+    fields: dict[str, Any] = {"name": name, "name_initials": name_initials(name)}
     id_number = normalize_id_number(id_number) if id_number else None
     fields["id_number"] = id_number
     if gender not in ("", "M", "F"):

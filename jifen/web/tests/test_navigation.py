@@ -27,9 +27,8 @@ def test_a_member_sees_only_their_own_section(client, world):
 @pytest.mark.django_db
 def test_an_org_admin_sees_the_admin_section(client, world):
     client.force_login(world.admin)
-    # The shop section lists admins too (nav.SECTIONS), now that it has the counter page; admins
-    # also review, so the reviewer section shows once a page group puts a link in it (月报).
-    assert nav_sections(client) == ["member", "shop", "reviewer", "admin", "account"]
+    # Org admins also hold the shopkeeper's, recorder's and reviewer's powers (nav.SECTIONS), so those sections show.
+    assert nav_sections(client) == ["member", "shop", "recorder", "reviewer", "admin", "account"]
     page = client.get("/").content.decode()
     assert f'href="{reverse("console")}"' in page and "组织架构" in page
 
