@@ -8,6 +8,7 @@ The counter side of every line is the scheme's issuance account.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from jifen.claims.models import Claim
 from jifen.core.errors import zh
 from jifen.ledger import services as ledger
 from jifen.ledger.models import Account, Transaction
+from jifen.ledger.periods import scheme_zone
 from jifen.ledger.services import Leg
 from jifen.orgs.models import Employment, Subject
 from jifen.rules.models import ItemVersion, Scheme
@@ -37,14 +39,31 @@ def post_lines(
 ) -> Transaction:
     """One balanced transaction: `units` to each subject, the sum against the issuance account."""
     counter = ledger.system_account(scheme=scheme, kind=Account.Kind.ISSUANCE)
+    occurred_at, reason = _posting_time(scheme, claim, reason)
     each = amount(scheme, units)
     kind = _kind(units)
     legs = [Leg(account=ledger.account_for(scheme=scheme, subject=s), amount=each, kind=kind) for s in subjects]
     legs.append(Leg(account=counter, amount=-each * len(subjects), kind=kind))
     return ledger.transaction_post(
-        scheme=scheme, key=key, source_type=source_type, source_id=source_id or claim.pk, actor=actor, occurred_at=claim.occurred_at,
+        scheme=scheme, key=key, source_type=source_type, source_id=source_id or claim.pk, actor=actor, occurred_at=occurred_at,
         reason=reason[:500], legs=legs, item_version_id=claim.item_version_id,
     )
+
+
+def _posting_time(scheme: Scheme, claim: Claim, reason: str) -> tuple[dt.datetime, str]:
+    """A claim posts at the deed's time, unless that year has already been cleared (篇7): a deed of
+    late December is noticed in January and posts after the close. Posting it into the closed year
+    would leave that year's balance non-zero after its clearing, so it posts at the first moment of
+    the next year (fixed, so a retried posting has the same content), and the reason says which
+    year the deed was in."""
+    # Rankings builds on claims; this one read goes the other way, so it is imported here.
+    from jifen.rankings.models import PeriodClose
+
+    year = claim.occurred_at.astimezone(scheme_zone(scheme)).year
+    if scheme.period_policy != Scheme.PeriodPolicy.YEAR_END_CLEAR or not PeriodClose.objects.filter(scheme=scheme, year=year).exists():
+        return claim.occurred_at, reason
+    opens = dt.datetime(year + 1, 1, 1, tzinfo=scheme_zone(scheme))
+    return opens, f"{reason}（{year}年事项，该年已清零，计入本年 / a {year} deed, posted after that year was cleared）"
 
 
 def claim_reason(claim: Claim) -> str:
