@@ -183,7 +183,9 @@ def test_schemathesis_cli_all_phases_all_checks_against_a_live_server(live_serve
         assert result.returncode == 0, output[-6000:]
         counts = re.search(r"(\d+) generated, (\d+) passed", output)
         assert counts and counts.group(1) == counts.group(2), output[-3000:]
-        assert "failed" not in output.split("SUMMARY")[-1], output[-3000:]
+        # A failed check is counted as "N failed"; the summary's warnings may say "Authentication
+        # failed" for /ledger/verify, which is for platform admins only and answers the org admin 403.
+        assert re.search(r"\b\d+ failed\b", output.split("SUMMARY")[-1]) is None, output[-3000:]
         generated += int(counts.group(1))
         assert ApiToken.objects.get(token_hash__isnull=False, name="st run", user=caller).revoked_at is None
     print(f"st run: {generated} generated cases, all checks passed")
