@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import FilteredRelation, Q, QuerySet, Sum
@@ -336,3 +337,10 @@ def postings_of(*, account: Account) -> QuerySet[Posting]:
         .select_related("transaction", "transaction__actor")
         .order_by("-transaction__occurred_at", "-transaction_id", "-line")
     )
+
+
+def subject_accounts(scheme: Any) -> QuerySet[Account]:
+    """The ids of a scheme's subject accounts, as a subquery for `account_id__in`. Filtering
+    balances through `account__scheme` lets SQLite loop over the accounts and range-scan the
+    (bucket, account) key for each — seconds per scheme on a county; `IN` scans the balances once."""
+    return Account.objects.filter(scheme=scheme, subject__isnull=False).values("pk")

@@ -12,7 +12,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from jifen.ledger.amounts import Points, to_points
 from jifen.ledger.models import Account, Balance
-from jifen.ledger.selectors import balances_units
+from jifen.ledger.selectors import balances_units, subject_accounts
 from jifen.market.models import (
     Fund,
     FundMovement,
@@ -263,7 +263,7 @@ class Liability:
 def outstanding_liability(*, scheme: Scheme) -> Liability:
     """Outstanding points as a liability in yuan at average cost (篇1: funds must cover what is owed)."""
     balances = (
-        Balance.objects.filter(account__scheme=scheme, account__subject__isnull=False)
+        Balance.objects.filter(account_id__in=subject_accounts(scheme))
         .values("account_id")
         .annotate(total=Sum("balance"))
         .filter(total__gt=0)

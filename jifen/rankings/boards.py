@@ -29,6 +29,7 @@ from jifen.core import clock
 from jifen.core.errors import InvalidInput, NotFound
 from jifen.ledger.models import Account, Balance, Posting, Transaction
 from jifen.ledger.periods import buckets_between, local_date, scheme_zone
+from jifen.ledger.selectors import subject_accounts
 from jifen.orgs.models import Employment, Membership, OrgUnit, Person, Subject, subtree_q
 from jifen.rankings.models import Board, BoardBuild, entries_table
 from jifen.rankings.reward_periods import Period, period_parse
@@ -242,7 +243,7 @@ def scope_scores(*, scheme: Scheme, period: BoardPeriod, scope: Scope) -> dict[i
         for account_id, total in rows.values("account_id").annotate(total=Sum("amount")).values_list("account_id", "total"):
             by_account[account_id] = int(total)
     elif buckets != []:
-        rows = Balance.objects.filter(account__scheme=scheme, account__subject__isnull=False)
+        rows = Balance.objects.filter(account_id__in=subject_accounts(scheme))
         if buckets is not None:
             rows = rows.filter(bucket__in=buckets)
         if scope.org_path or scope.group:

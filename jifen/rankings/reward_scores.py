@@ -16,6 +16,7 @@ from jifen.claims.models import Veto
 from jifen.core.errors import InvalidInput
 from jifen.ledger.models import Account, Balance
 from jifen.ledger.periods import buckets_between
+from jifen.ledger.selectors import subject_accounts
 from jifen.orgs.models import Employment, Subject, subtree_q
 from jifen.rankings.reward_periods import Period
 from jifen.rules.models import Scheme
@@ -48,7 +49,7 @@ def period_scores(*, scheme: Scheme, start: dt.date, end: dt.date) -> dict[int, 
     if not buckets:
         return {}
     rows = (
-        Balance.objects.filter(bucket__in=buckets, account__scheme=scheme, account__subject__isnull=False)
+        Balance.objects.filter(bucket__in=buckets, account_id__in=subject_accounts(scheme))
         .values("account__subject_id")
         .annotate(total=Sum("score"))
     )
@@ -58,7 +59,7 @@ def period_scores(*, scheme: Scheme, start: dt.date, end: dt.date) -> dict[int, 
 def balances_before(*, scheme: Scheme, day: dt.date) -> dict[int, int]:
     """subject id → spendable balance (units) from everything that occurred before `day`."""
     rows = (
-        Balance.objects.filter(bucket__lt=day, account__scheme=scheme, account__subject__isnull=False)
+        Balance.objects.filter(bucket__lt=day, account_id__in=subject_accounts(scheme))
         .values("account__subject_id")
         .annotate(total=Sum("balance"))
     )
@@ -68,7 +69,7 @@ def balances_before(*, scheme: Scheme, day: dt.date) -> dict[int, int]:
 def all_time_scores(*, scheme: Scheme) -> dict[int, int]:
     """subject id → score (units) over the scheme's whole history."""
     rows = (
-        Balance.objects.filter(account__scheme=scheme, account__subject__isnull=False)
+        Balance.objects.filter(account_id__in=subject_accounts(scheme))
         .values("account__subject_id")
         .annotate(total=Sum("score"))
     )
