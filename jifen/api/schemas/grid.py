@@ -13,7 +13,7 @@ from jifen.api.schemas.common import Bool, Date, Id, In, Int, QueryIn, Text, Whe
 PostName = Literal["leader", "guide", "worker"]
 IssueKindName = Literal["complaint", "dispute", "need", "emergency"]
 IssueStateName = Literal["reported", "assigned", "closed"]
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$"  # 1900–2199: year 0 or 9999 would overflow the date maths
 
 
 class GridPostOut(Schema):

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from jifen.api.schemas.common import In, QueryIn, Text
 
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$"  # 1900–2199: year 0 or 9999 would overflow the date maths
 SHARE = r"^(0(\.[0-9]{1,2})?|1(\.0{1,2})?)$"
 
 

@@ -87,3 +87,11 @@ def test_admin_sets_posts_links_and_reads_the_board(w, as_user):
     ]
     refused = as_user(w.recorder).post("/grid/posts", {"org_id": w.shahe_grid1.pk, "person_id": w.zhangsan.pk, "post": "leader"})
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("month", ["0000-01", "9999-12", "2026-13", "26-01"])
+def test_a_month_outside_the_calendar_is_a_field_error_not_a_server_error(w, as_user, month):
+    # schemathesis sent month=0000-01 and got a 500 (year 0 has no dates)
+    response = as_user(w.admin).get("/grid/visits", {"month": month})
+    assert response.status_code == 422
+    assert "month" in str(response.json()["detail"])
