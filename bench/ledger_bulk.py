@@ -250,9 +250,9 @@ def main() -> int:
         with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{args.pg_database}"')
     if not args.keep:
-        for path in sorted(data_dir.glob("*")):
-            path.unlink()
-        data_dir.rmdir()
+        import shutil
+
+        shutil.rmtree(data_dir)  # settings now create a static/ directory inside it
     return 0 if all(ok for _, ok in verdicts) else 1
 
 
