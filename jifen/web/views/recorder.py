@@ -90,6 +90,16 @@ def _person_in_scope(access: Access, pk: int) -> Person:
     return person
 
 
+def _subject_choices(person: Any, household: Any) -> tuple[dict[int, Subject], list[tuple[int, str]]]:
+    """Whom a recorder may write a claim or slip for: the person, and their household if any."""
+    subjects: dict[int, Subject] = {person.subject_id: person.subject}
+    choices = [(person.subject_id, _("本人（%(name)s）") % {"name": person.name})]
+    if household is not None:
+        subjects[household.subject_id] = household.subject
+        choices.append((household.subject_id, _("本户（%(name)s）") % {"name": household.subject.name}))
+    return subjects, choices
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def declare(request: HttpRequest, pk: int) -> HttpResponse:
@@ -100,11 +110,7 @@ def declare(request: HttpRequest, pk: int) -> HttpResponse:
     scheme, schemes = _scheme_for(request, person.org)
     if scheme is None:
         return render(request, "web/recorder/declare.html", {"person": person, "scheme": None})
-    subjects: dict[int, Subject] = {person.subject_id: person.subject}
-    choices = [(person.subject_id, _("本人（%(name)s）") % {"name": person.name})]
-    if household is not None:
-        subjects[household.subject_id] = household.subject
-        choices.append((household.subject_id, _("本户（%(name)s）") % {"name": household.subject.name}))
+    subjects, choices = _subject_choices(person, household)
     today = flow.scheme_today(scheme)
     form = DeclareForm(
         request.POST or None, scheme=scheme, groups=flow.declarable_items(scheme, on=today), subjects=choices, on_behalf=True,
@@ -145,11 +151,7 @@ def slip(request: HttpRequest, pk: int) -> HttpResponse:
     scheme, schemes = _scheme_for(request, person.org)
     if scheme is None:
         return render(request, "web/recorder/slip.html", {"person": person, "scheme": None})
-    subjects: dict[int, Subject] = {person.subject_id: person.subject}
-    choices = [(person.subject_id, _("本人（%(name)s）") % {"name": person.name})]
-    if household is not None:
-        subjects[household.subject_id] = household.subject
-        choices.append((household.subject_id, _("本户（%(name)s）") % {"name": household.subject.name}))
+    subjects, choices = _subject_choices(person, household)
     today = flow.scheme_today(scheme)
     form = DeclareForm(
         request.POST or None, scheme=scheme, groups=flow.declarable_items(scheme, on=today), subjects=choices,
