@@ -7,6 +7,7 @@ list of `(section_key, NavItem)`; they are appended to the section's own items.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest
@@ -81,14 +82,15 @@ def roles_held(request: HttpRequest) -> set[str]:
     return {b.role for b in bindings(request)}
 
 
-def _contributed() -> dict[str, list[NavItem]]:
+@functools.cache
+def _contributed() -> dict[str, tuple[NavItem, ...]]:
     from jifen.web import routes
 
     extra: dict[str, list[NavItem]] = {}
     for module in routes.modules():
         for key, item in getattr(module, "NAV", ()):
             extra.setdefault(key, []).append(item)
-    return extra
+    return {key: tuple(items) for key, items in extra.items()}
 
 
 def sections_for(request: HttpRequest) -> list[Section]:

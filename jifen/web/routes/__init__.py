@@ -9,11 +9,13 @@ A module here may define:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from types import ModuleType
 
 
-def modules() -> list[ModuleType]:
+@functools.cache  # read once: the navigation asks on every page
+def modules() -> tuple[ModuleType, ...]:
     names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
-    return [importlib.import_module(f"{__name__}.{name}") for name in names]
+    return tuple(importlib.import_module(f"{__name__}.{name}") for name in names)
