@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Sum
 
 from jifen.core import clock
@@ -44,6 +44,9 @@ EMPLOYEE_GROUPS = {"leaders": ("组长组", "team leaders"), "staff": ("员工�
 # jifen.ledger.lock_objects) and one per board so two rebuilds of a board run one at a time.
 _LEDGER_LOCK_CLASS = 0x4A4601
 _BOARD_LOCK_CLASS = 0x4A4602
+# Builds hold it shared while they run; pruning the SubjectChange log takes it exclusively (or
+# skips), so it never removes rows a build in progress will need as its successor's delta.
+_PRUNE_LOCK_CLASS = 0x4A4603
 
 
 # --------------------------------------------------------------------------- periods
@@ -312,6 +315,12 @@ def board_rebuild(*, scheme: Scheme, period: str | BoardPeriod, force: bool = Fa
     on; everything it ranks is exactly the ledger up to the watermark. On SQLite writers are
     serialised anyway. Inside a caller's transaction (tests) it ranks what that transaction sees.
 
+    Incremental when it can be: the previous build's entries plus the score postings of the
+    transactions after its watermark, with the subjects in the SubjectChange log since its
+    snapshot re-checked from scratch (`_write_entries_delta`). Otherwise (first build, `force`,
+    a log pruned past the previous build, many changed subjects, or a PostgreSQL build inside a
+    caller's transaction, which has no snapshot of its own to mark) it sums the balance rows.
+
     A derived, recomputable cache: no audit row (the ledger holds the audited facts).
     Skips the work when the current build already has the same watermark, unless `force`.
     """
@@ -322,6 +331,7 @@ def board_rebuild(*, scheme: Scheme, period: str | BoardPeriod, force: bool = Fa
     ledger_locked = False
     if own_snapshot:
         _advisory("pg_advisory_lock", _BOARD_LOCK_CLASS, board.pk)
+        _advisory("pg_advisory_lock_shared", _PRUNE_LOCK_CLASS, 0)
         # Taken outside the transaction: a REPEATABLE READ snapshot starts with its first
         # statement, so it must start after the posts in flight have committed, not before.
         _advisory("pg_advisory_lock", _LEDGER_LOCK_CLASS, scheme.pk)
@@ -338,62 +348,193 @@ def board_rebuild(*, scheme: Scheme, period: str | BoardPeriod, force: bool = Fa
                 watermark = _ledger_watermark()
             board = Board.objects.select_related("current").get(pk=board.pk)
             old = board.current
-            if old is not None and old.watermark == watermark and not force:
+            if old is not None and old.watermark == watermark and not force and _table_intact(board.pk, old):
                 return RebuildResult(board=board, build=None, seconds=time.perf_counter() - started)
-            build = BoardBuild.objects.create(board=board, watermark=watermark, entries=0, total=0, built_at=clock.now(), build_ms=0)
-            entries, total = _write_entries(board_id=board.pk, build_id=build.pk, scheme=scheme, period=period)
-            build.entries, build.total = entries, total
+            # A PostgreSQL build inside someone else's transaction cannot mark its snapshot.
+            mark = _change_mark() if (own_snapshot or connection.vendor != "postgresql") else ""
+            build = BoardBuild.objects.create(
+                board=board, watermark=watermark, entries=0, total=0, built_at=clock.now(), build_ms=0, mark=mark
+            )
+            written = None
+            if old is not None and not force and mark and old.mark and _table_intact(board.pk, old, exact=True):
+                written = _write_entries_delta(
+                    board_id=board.pk, build_id=build.pk, scheme=scheme, period=period, old=old, watermark=watermark
+                )
+            if written is None:
+                written = _write_entries(board_id=board.pk, build_id=build.pk, scheme=scheme, period=period)
+                build.method = "full"
+            else:
+                build.method = "delta"
+            build.entries, build.total = written
             build.build_ms = int((time.perf_counter() - started) * 1000)
-            build.save(update_fields=["entries", "total", "build_ms"])
+            build.save(update_fields=["entries", "total", "build_ms", "method"])
             board.current = build
             board.save(update_fields=["current"])
     finally:
         if ledger_locked:
             _advisory("pg_advisory_unlock", _LEDGER_LOCK_CLASS, scheme.pk)
         if own_snapshot:
+            _advisory("pg_advisory_unlock_shared", _PRUNE_LOCK_CLASS, 0)
             _advisory("pg_advisory_unlock", _BOARD_LOCK_CLASS, board.pk)
     return RebuildResult(board=board, build=build, seconds=time.perf_counter() - started)
+
+
+def _change_mark() -> str:
+    """Where the SubjectChange log stands for this build: the transaction's snapshot on
+    PostgreSQL (rows of transactions it cannot see are for the next build, whenever they
+    commit), the highest log id on SQLite (one writer at a time: ids commit in order)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_current_snapshot()::text")
+        else:
+            cursor.execute("SELECT 'id:' || COALESCE(MAX(id), 0) FROM rankings_subjectchange")
+        return str(cursor.fetchone()[0])
+
+
+def _changed_since(mark: str) -> tuple[str, list[object]]:
+    """SQL (and parameters) for the subject ids logged after a build's mark."""
+    if mark.startswith("id:"):
+        return "SELECT subject_id FROM rankings_subjectchange WHERE id > %s", [int(mark[3:])]
+    # Committed before the old snapshot's xmin means it saw them: only later ones can be new.
+    return (
+        "SELECT subject_id FROM rankings_subjectchange WHERE xid >= %s "
+        "AND NOT pg_visible_in_snapshot(CAST(CAST(xid AS text) AS xid8), CAST(%s AS pg_snapshot))",
+        [_snapshot_xmin(mark), mark],
+    )
+
+
+def _snapshot_xmin(mark: str) -> int:
+    return int(mark.split(":", 1)[0])
+
+
+def _table_intact(board_id: int, build: BoardBuild, *, exact: bool = False) -> bool:
+    """The board's entries table holds the build's rows. On PostgreSQL the tables are UNLOGGED
+    (a derived cache; no WAL for a million rows), which a crash empties: rebuild from scratch.
+    The quick check (is it empty?) is what a crash leaves; `exact` counts the rows."""
+    table = entries_table(board_id)
+    sql = f"SELECT COUNT(*) FROM {table}" if exact else f"SELECT CASE WHEN EXISTS (SELECT 1 FROM {table}) THEN %s ELSE 0 END"
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [] if exact else [build.entries])
+            return int(cursor.fetchone()[0]) == build.entries
+    except DatabaseError:
+        return False
+
+
+def _period_filter(period: BoardPeriod, column: str) -> tuple[str, list[object]]:
+    if period.start is None or period.end is None:
+        return "", []
+    # A period is a contiguous run of buckets: one range on the bucket column.
+    if connection.vendor == "postgresql":
+        return f" AND {column} >= %s AND {column} < %s", [period.start, period.end]
+    return f" AND {column} >= %s AND {column} < %s", [period.start.isoformat(), period.end.isoformat()]
+
+
+_RANKED = """
+    CREATE {unlogged} TABLE {table} AS
+    SELECT ROW_NUMBER() OVER w AS position, t.subject_id AS subject_id, t.account_id AS account_id, t.score AS score,
+           RANK() OVER (ORDER BY t.score DESC) AS rank,
+           COALESCE(LAG(t.score) OVER w = t.score OR LEAD(t.score) OVER w = t.score, FALSE) AS tied
+    FROM ({scores}) t
+    WINDOW w AS (ORDER BY t.score DESC, t.subject_id)
+"""
 
 
 def _write_entries(*, board_id: int, build_id: int, scheme: Scheme, period: BoardPeriod) -> tuple[int, int]:
     """CREATE TABLE … AS SELECT: scores summed from balance rows, ranked by window functions
     over one sort (score desc, subject id); then the two unique indexes, built in bulk; then
     the new table takes the board's table name, in the caller's transaction."""
+    pg = connection.vendor == "postgresql"
+    bucket_sql, params = _period_filter(period, "bucket")
+    active = "s.is_active" if pg else "s.is_active = 1"
+    scores = f"""
+        SELECT a.subject_id AS subject_id, a.id AS account_id, COALESCE(b.score, 0) AS score
+        FROM ledger_account a
+        JOIN orgs_subject s ON s.id = a.subject_id AND {active}
+        LEFT JOIN (
+            SELECT account_id, {"CAST(SUM(score) AS bigint)" if pg else "SUM(score)"} AS score
+            FROM ledger_balance WHERE account_id IN (SELECT id FROM ledger_account WHERE scheme_id = %s){bucket_sql}
+            GROUP BY account_id
+        ) b ON b.account_id = a.id
+        WHERE a.scheme_id = %s AND a.subject_id IS NOT NULL
+    """
+    return _rank_into(board_id, build_id, scores, [scheme.pk, *params, scheme.pk])
+
+
+# Above this share of a board's subjects changed outside the ledger, a full build is cheaper.
+DELTA_MAX_CHANGED = 0.1
+
+
+def _write_entries_delta(
+    *, board_id: int, build_id: int, scheme: Scheme, period: BoardPeriod, old: BoardBuild, watermark: int
+) -> tuple[int, int] | None:
+    """The previous build's scores plus the score postings of the scheme's transactions after
+    its watermark (inside the period's buckets), with the subjects logged in SubjectChange since
+    its mark re-checked from scratch (dropped if no longer active, scored from the balance rows
+    if (re)activated or new). None when a full build is the better choice.
+
+    Exact because the previous build counted precisely the transactions up to its watermark
+    and this one counts those up to its own (see board_rebuild), and because every change of
+    who is on the board goes through the log. A month-end batch that moves every subject costs
+    one pass over its postings instead of one over the period's balance rows, and no join with
+    the accounts and subjects (checked against a full build in test_board_delta.py).
+    """
+    pg = connection.vendor == "postgresql"
+    current = entries_table(board_id)
+    changed_sql, changed_params = _changed_since(old.mark)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT subject_id FROM ({changed_sql}) c) d", changed_params)
+        if int(cursor.fetchone()[0]) > max(old.entries, 1) * DELTA_MAX_CHANGED:
+            return None
+    posting_bucket, posting_params = _period_filter(period, "p.bucket")
+    balance_bucket, balance_params = _period_filter(period, "bucket")
+    active = "s.is_active" if pg else "s.is_active = 1"
+    total = "CAST(SUM({}) AS bigint)" if pg else "SUM({})"
+    counts = "p.counts_in_score" if pg else "p.counts_in_score = 1"
+    scores = f"""
+        SELECT o.subject_id AS subject_id, o.account_id AS account_id, o.score + COALESCE(d.amount, 0) AS score
+        FROM {current} o
+        LEFT JOIN (
+            SELECT p.account_id AS account_id, {total.format("p.amount")} AS amount
+            FROM ledger_posting p
+            WHERE p.transaction_id > %s AND p.transaction_id <= %s AND {counts}{posting_bucket}
+              AND p.transaction_id IN (SELECT id FROM ledger_transaction WHERE scheme_id = %s AND id > %s AND id <= %s)
+            GROUP BY p.account_id
+        ) d ON d.account_id = o.account_id
+        WHERE o.subject_id NOT IN ({changed_sql})
+        UNION ALL
+        SELECT a.subject_id, a.id, COALESCE(b.score, 0)
+        FROM ledger_account a
+        JOIN orgs_subject s ON s.id = a.subject_id AND {active}
+        LEFT JOIN (
+            SELECT account_id, {total.format("score")} AS score FROM ledger_balance
+            WHERE account_id IN (SELECT id FROM ledger_account WHERE scheme_id = %s AND subject_id IN ({changed_sql})){balance_bucket}
+            GROUP BY account_id
+        ) b ON b.account_id = a.id
+        WHERE a.scheme_id = %s AND a.subject_id IN ({changed_sql})
+    """
+    params: list[object] = [
+        old.watermark, watermark, *posting_params, scheme.pk, old.watermark, watermark,
+        *changed_params,
+        scheme.pk, *changed_params, *balance_params,
+        scheme.pk, *changed_params,
+    ]
+    return _rank_into(board_id, build_id, scores, params)
+
+
+def _rank_into(board_id: int, build_id: int, scores: str, params: list[object]) -> tuple[int, int]:
+    """Rank `scores` (subject_id, account_id, score) into a new table, index it, and give it the
+    board's table name (the old one is dropped), in the caller's transaction."""
     final = entries_table(board_id)
     table = f"{final}_b{int(build_id)}"
     pg = connection.vendor == "postgresql"
-    buckets = period.buckets()
-    bucket_sql, params = "", []
-    if buckets is not None:
-        # A period is a contiguous run of buckets: one range on the balance key's first column.
-        bucket_sql = " AND bucket >= %s AND bucket < %s"
-        params = [period.start, period.end] if pg else [period.start.isoformat(), period.end.isoformat()]
-    active = "s.is_active" if pg else "s.is_active = 1"
-    sql = f"""
-        CREATE TABLE {table} AS
-        SELECT ROW_NUMBER() OVER w AS position, t.subject_id AS subject_id, t.score AS score,
-               RANK() OVER (ORDER BY t.score DESC) AS rank,
-               COALESCE(LAG(t.score) OVER w = t.score OR LEAD(t.score) OVER w = t.score, FALSE) AS tied
-        FROM (
-            SELECT a.subject_id AS subject_id, COALESCE(b.score, 0) AS score
-            FROM ledger_account a
-            JOIN orgs_subject s ON s.id = a.subject_id AND {active}
-            LEFT JOIN (
-                SELECT account_id, {"CAST(SUM(score) AS bigint)" if pg else "SUM(score)"} AS score
-                FROM ledger_balance WHERE account_id IN (SELECT id FROM ledger_account WHERE scheme_id = %s){bucket_sql}
-                GROUP BY account_id
-            ) b ON b.account_id = a.id
-            WHERE a.scheme_id = %s AND a.subject_id IS NOT NULL
-        ) t
-        WINDOW w AS (ORDER BY t.score DESC, t.subject_id)
-    """
     with connection.cursor() as cursor:
         if pg:
             # One big sort and hash: give it memory, and never a nested loop on stale statistics
             # (a month-end batch adds a bucket the planner has not seen yet).
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute(sql, [scheme.pk, *params, scheme.pk])
+        cursor.execute(_RANKED.format(unlogged="UNLOGGED" if pg else "", table=table, scores=scores), params)
         cursor.execute(f"CREATE UNIQUE INDEX {table}_position ON {table} (position)")
         cursor.execute(f"CREATE UNIQUE INDEX {table}_subject ON {table} (subject_id)")
         cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(score), 0) FROM {table}")
@@ -448,11 +589,58 @@ def boards_refresh(
     results = []
     for label in sorted(set(wanted) | set(existing)):
         board = existing.get(label)
-        if board is None or board_stale(board=board):
+        if board is None or board_stale(board=board) or not _table_intact(board.pk, board.current):
             result = board_rebuild(scheme=scheme, period=wanted.get(label) or board_period(label))
             if result.build is not None:
                 results.append(result)
     return results
+
+
+# Builds of boards whose period ended longer ago than this do not hold back pruning of the
+# SubjectChange log; if one is rebuilt later (a backdated posting) it is a full build.
+PRUNE_KEEP_DAYS = 400
+
+
+def subject_changes_prune(*, today: dt.date | None = None) -> int:
+    """Delete SubjectChange rows every recent board's current build has already taken in (on
+    PostgreSQL: visible in each build's snapshot; a long transaction elsewhere holds back no
+    more than its own rows). Builds of boards that ended long ago lose their mark when anything
+    is deleted (their next build is a full one). Returns the rows deleted (0 when a build is
+    running on PostgreSQL: pruning waits for the next tick rather than for the build)."""
+    today = today or clock.now().date()
+    pg = connection.vendor == "postgresql"
+    if pg:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [_PRUNE_LOCK_CLASS])
+            if not cursor.fetchone()[0]:
+                return 0
+    try:
+        with transaction.atomic():
+            recent = dt.date.fromordinal(today.toordinal() - PRUNE_KEEP_DAYS)
+            builds = list(
+                Board.objects.filter(current__isnull=False).exclude(current__mark="").values_list("current_id", "current__mark", "end")
+            )
+            kept = sorted({mark for _, mark, end in builds if end is None or end >= recent})
+            if not kept:  # no build needs the log: whatever has committed can go
+                kept = [_change_mark()]
+            with connection.cursor() as cursor:
+                if pg:
+                    visible = " AND ".join(
+                        ["pg_visible_in_snapshot(CAST(CAST(xid AS text) AS xid8), CAST(%s AS pg_snapshot))"] * len(kept)
+                    )
+                    # A row at or past a snapshot's xmax is invisible to it: an indexed bound first.
+                    horizon = min(int(mark.split(":")[1]) for mark in kept)
+                    cursor.execute(f"DELETE FROM rankings_subjectchange WHERE xid < %s AND {visible}", [horizon, *kept])
+                else:
+                    cursor.execute("DELETE FROM rankings_subjectchange WHERE id <= %s", [min(int(mark[3:]) for mark in kept)])
+                deleted = int(cursor.rowcount)
+            if deleted:
+                older = [build_id for build_id, mark, _ in builds if mark not in kept]
+                BoardBuild.objects.filter(pk__in=older).update(mark="")
+            return deleted
+    finally:
+        if pg:
+            _advisory("pg_advisory_unlock", _PRUNE_LOCK_CLASS, 0)
 
 
 def boards_due(*, now: dt.datetime) -> str:
@@ -462,6 +650,7 @@ def boards_due(*, now: dt.datetime) -> str:
         results = boards_refresh(scheme=scheme, now=now)
         if results:
             done.append(f"{scheme.code} " + ", ".join(f"{r.board.period}({r.build.entries})" for r in results if r.build))
+    subject_changes_prune(today=now.date())
     if not done:
         return "排行榜 / leaderboards: 无需更新 / up to date"
     return "排行榜 / leaderboards: " + "; ".join(done)
@@ -492,4 +681,5 @@ __all__ = [
     "previous_period",
     "scope_scores",
     "scope_subjects",
+    "subject_changes_prune",
 ]

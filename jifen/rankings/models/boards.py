@@ -20,7 +20,7 @@ from django.db import models
 
 from jifen.rules.models import Scheme
 
-__all__ = ["Board", "BoardBuild", "entries_table"]
+__all__ = ["Board", "BoardBuild", "SubjectChange", "entries_table"]
 
 
 class Board(models.Model):
@@ -54,6 +54,13 @@ class BoardBuild(models.Model):
     total = models.BigIntegerField()  # sum of the scores, scheme units
     built_at = models.DateTimeField()
     build_ms = models.PositiveIntegerField()
+    # Where this build stood in the SubjectChange log: on PostgreSQL the build's snapshot
+    # (pg_snapshot text), on SQLite the highest log id it saw. "" means the next build of the
+    # board must be a full one (builds from before the log, or the log was pruned past it).
+    mark = models.TextField(default="", blank=True)
+    # "full": summed from the ledger's balance rows; "delta": the previous build's entries plus
+    # the postings of the transactions after its watermark (see jifen.rankings.boards).
+    method = models.CharField(max_length=8, default="full")
 
     def __str__(self) -> str:
         return f"{self.board_id} build {self.pk} @ tx {self.watermark}"
@@ -62,3 +69,19 @@ class BoardBuild(models.Model):
 def entries_table(board_id: int) -> str:
     """The table holding a board's current entries (an integer id, so the name is safe to inline)."""
     return f"rankings_boardentry_{int(board_id)}"
+
+
+class SubjectChange(models.Model):
+    """A subject whose place on a board may have changed without a posting: it was activated or
+    deactivated, or it got an account. Written only by database triggers (on orgs_subject and
+    ledger_account, migration 0004), so no code path can forget it; an incremental board build
+    re-checks these subjects from scratch. A derived log: pruned by the boards tick task.
+    """
+
+    subject_id = models.BigIntegerField()
+    # PostgreSQL: the writing transaction's id (pg_current_xact_id), so a build can tell which
+    # rows its predecessor's snapshot could not see, committed or not. Null on SQLite.
+    xid = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"subject {self.subject_id} changed (log {self.pk})"
