@@ -18,7 +18,9 @@ stale boards (task `boards_due`), and readers are told the time the board was bu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -73,6 +75,12 @@ def board_period(period: str | BoardPeriod) -> BoardPeriod:
     """Parse "2026", "2026-01", "2026-Q1", "2026-W05", "2025-2026-1", "all", or "year:2026"."""
     if isinstance(period, BoardPeriod):
         return period
+    return _parse_period(period)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_period(period: str) -> BoardPeriod:
+    # Pure and hot (every own rank and page): parsed once per label. Errors are not cached.
     text = (period or "").strip()
     kind = None
     if ":" in text:
@@ -163,6 +171,9 @@ class Scope:
         return not (self.org_path or self.group or self.category)
 
 
+WHOLE_SCHEME = Scope()
+
+
 def _org_path(org: OrgUnit | str | None) -> str:
     if org is None:
         return ""
@@ -178,6 +189,8 @@ def make_scope(
     *, scheme: Scheme, org: OrgUnit | str | None = None, group: str | OrgUnit | None = None, category: str | Category | None = None
 ) -> Scope:
     """Validate the narrowing arguments every board selector takes."""
+    if org is None and not group and not category:
+        return WHOLE_SCHEME
     org_path = _org_path(org)
     if org_path and not (org_path == scheme.org.path or org_path.startswith(scheme.org.path + "/")):
         raise InvalidInput(
@@ -288,10 +301,14 @@ class RebuildResult:
 
 
 def _board_for(*, scheme: Scheme, period: BoardPeriod) -> Board:
-    board, _ = Board.objects.get_or_create(
+    board, created = Board.objects.get_or_create(
         scheme=scheme, period=period.label,
         defaults={"grain": period.grain, "start": period.start, "end": period.end, "created_at": clock.now()},
     )
+    if created:
+        # Only a database emptied under a live one (tests) can have a table for a new board id.
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {entries_table(board.pk)}")
     return board
 
 
@@ -357,11 +374,9 @@ def board_rebuild(*, scheme: Scheme, period: str | BoardPeriod, force: bool = Fa
             )
             written = None
             if old is not None and not force and mark and old.mark and _table_intact(board.pk, old, exact=True):
-                written = _write_entries_delta(
-                    board_id=board.pk, build_id=build.pk, scheme=scheme, period=period, old=old, watermark=watermark
-                )
+                written = _write_entries_delta(build=build, scheme=scheme, period=period, old=old, watermark=watermark)
             if written is None:
-                written = _write_entries(board_id=board.pk, build_id=build.pk, scheme=scheme, period=period)
+                written = _write_entries(build=build, scheme=scheme, period=period)
                 build.method = "full"
             else:
                 build.method = "delta"
@@ -412,7 +427,7 @@ def _table_intact(board_id: int, build: BoardBuild, *, exact: bool = False) -> b
     (a derived cache; no WAL for a million rows), which a crash empties: rebuild from scratch.
     The quick check (is it empty?) is what a crash leaves; `exact` counts the rows."""
     table = entries_table(board_id)
-    sql = f"SELECT COUNT(*) FROM {table}" if exact else f"SELECT CASE WHEN EXISTS (SELECT 1 FROM {table}) THEN %s ELSE 0 END"
+    sql = f"SELECT COUNT(*) FROM {table} WHERE position > 0" if exact else f"SELECT CASE WHEN EXISTS (SELECT 1 FROM {table}) THEN %s ELSE 0 END"
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [] if exact else [build.entries])
@@ -440,7 +455,7 @@ _RANKED = """
 """
 
 
-def _write_entries(*, board_id: int, build_id: int, scheme: Scheme, period: BoardPeriod) -> tuple[int, int]:
+def _write_entries(*, build: BoardBuild, scheme: Scheme, period: BoardPeriod) -> tuple[int, int]:
     """CREATE TABLE … AS SELECT: scores summed from balance rows, ranked by window functions
     over one sort (score desc, subject id); then the two unique indexes, built in bulk; then
     the new table takes the board's table name, in the caller's transaction."""
@@ -458,7 +473,7 @@ def _write_entries(*, board_id: int, build_id: int, scheme: Scheme, period: Boar
         ) b ON b.account_id = a.id
         WHERE a.scheme_id = %s AND a.subject_id IS NOT NULL
     """
-    return _rank_into(board_id, build_id, scores, [scheme.pk, *params, scheme.pk])
+    return _rank_into(build, scheme, period, scores, [scheme.pk, *params, scheme.pk])
 
 
 # Above this share of a board's subjects changed outside the ledger, a full build is cheaper.
@@ -466,7 +481,7 @@ DELTA_MAX_CHANGED = 0.1
 
 
 def _write_entries_delta(
-    *, board_id: int, build_id: int, scheme: Scheme, period: BoardPeriod, old: BoardBuild, watermark: int
+    *, build: BoardBuild, scheme: Scheme, period: BoardPeriod, old: BoardBuild, watermark: int
 ) -> tuple[int, int] | None:
     """The previous build's scores plus the score postings of the scheme's transactions after
     its watermark (inside the period's buckets), with the subjects logged in SubjectChange since
@@ -480,7 +495,7 @@ def _write_entries_delta(
     the accounts and subjects (checked against a full build in test_board_delta.py).
     """
     pg = connection.vendor == "postgresql"
-    current = entries_table(board_id)
+    current = entries_table(build.board_id)
     changed_sql, changed_params = _changed_since(old.mark)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT subject_id FROM ({changed_sql}) c) d", changed_params)
@@ -501,7 +516,7 @@ def _write_entries_delta(
               AND p.transaction_id IN (SELECT id FROM ledger_transaction WHERE scheme_id = %s AND id > %s AND id <= %s)
             GROUP BY p.account_id
         ) d ON d.account_id = o.account_id
-        WHERE o.subject_id NOT IN ({changed_sql})
+        WHERE o.position > 0 AND o.subject_id NOT IN ({changed_sql})
         UNION ALL
         SELECT a.subject_id, a.id, COALESCE(b.score, 0)
         FROM ledger_account a
@@ -519,14 +534,27 @@ def _write_entries_delta(
         scheme.pk, *changed_params, *balance_params,
         scheme.pk, *changed_params,
     ]
-    return _rank_into(board_id, build_id, scores, params)
+    return _rank_into(build, scheme, period, scores, params)
 
 
-def _rank_into(board_id: int, build_id: int, scores: str, params: list[object]) -> tuple[int, int]:
+def board_check(scheme_id: int, label: str) -> int:
+    """What a board's entries table says it ranks: the scheme id and a CRC of the period label, so
+    a reader holding a cached board id notices a table that is not the board it wants."""
+    return int(scheme_id) * 2**32 + zlib.crc32(label.encode())
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _rank_into(build: BoardBuild, scheme: Scheme, period: BoardPeriod, scores: str, params: list[object]) -> tuple[int, int]:
     """Rank `scores` (subject_id, account_id, score) into a new table, index it, and give it the
-    board's table name (the old one is dropped), in the caller's transaction."""
-    final = entries_table(board_id)
-    table = f"{final}_b{int(build_id)}"
+    board's table name (the old one is dropped), in the caller's transaction.
+
+    Row 0 of the table describes it, so a reader needs nothing but this table (three index
+    probes for an own rank): subject_id 0, account_id the build time (µs since 1970, UTC),
+    score the number of entries, rank `board_check`."""
+    final = entries_table(build.board_id)
+    table = f"{final}_b{int(build.pk)}"
     pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if pg:
@@ -539,6 +567,10 @@ def _rank_into(board_id: int, build_id: int, scores: str, params: list[object]) 
         cursor.execute(f"CREATE UNIQUE INDEX {table}_subject ON {table} (subject_id)")
         cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(score), 0) FROM {table}")
         entries, total = cursor.fetchone()
+        cursor.execute(
+            f"INSERT INTO {table} (position, subject_id, account_id, score, rank, tied) VALUES (0, 0, %s, %s, %s, FALSE)",
+            [(build.built_at - _EPOCH) // dt.timedelta(microseconds=1), entries, board_check(scheme.pk, period.label)],
+        )
         if pg:
             cursor.execute(f"ANALYZE {table}")
         # The swap: readers name the board's table in the same statement that reads the build

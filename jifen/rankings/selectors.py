@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.db import DatabaseError, connection, transaction
 
@@ -31,6 +32,7 @@ from jifen.rankings.boards import (
     BoardPeriod,
     Ranked,
     Scope,
+    board_check,
     board_period,
     group_member_ids,
     live_board,
@@ -54,8 +56,7 @@ __all__ = [
 MAX_PAGE = 500
 
 
-@dataclass(frozen=True)
-class BoardRow:
+class BoardRow(NamedTuple):  # a tuple: a page builds hundreds of them, a frozen dataclass is 5× slower
     rank: int  # competition rank: 1, 2, 2, 4
     position: int  # 1…n on the board (ties ordered by subject id)
     subject_id: int
@@ -194,8 +195,12 @@ def _fetch(sql: str, params: list[object]) -> list[tuple]:
 
 
 def _from_snapshot(scheme: Scheme, period: BoardPeriod, sql: str, params: list[object]) -> list[tuple] | None:
-    """Rows of `sql` (formatted with {table}; its last three parameters are the board id, scheme id
-    and period label it must check), or None when the board has no snapshot to read."""
+    """Rows of `sql` (formatted with {table}; its first three columns are the table's row 0:
+    entries, build time in µs, board check), or None when the board has no snapshot to read.
+
+    The statement touches the entries table only; row 0 says which board it ranks, so a cached
+    board id that does not match costs one lookup, never a wrong answer."""
+    check = board_check(scheme.pk, period.label)
     for fresh in (False, True):
         board_id = _board_id(scheme, period, fresh=fresh)
         if board_id is None:
@@ -204,11 +209,11 @@ def _from_snapshot(scheme: Scheme, period: BoardPeriod, sql: str, params: list[o
         guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
         try:
             with guard:
-                rows = _fetch(sql.format(table=entries_table(board_id)), [*params, board_id, scheme.pk, period.label])
+                rows = _fetch(sql.format(table=entries_table(board_id)), params)
         except (DatabaseError, *_DRIVER_ERRORS):
             # The board row exists but its first build has not committed yet.
             rows = []
-        if rows:
+        if rows and rows[0][2] == check:
             return rows
     return None
 
@@ -219,32 +224,29 @@ def _snapshot_page(
     rows = _from_snapshot(
         scheme, period,
         """
-        SELECT bb.entries, bb.built_at, p.position, p.rank, p.subject_id, p.name, p.score, p.tied
-        FROM rankings_board b JOIN rankings_boardbuild bb ON bb.id = b.current_id
+        SELECT m.score, m.account_id, m.rank, p.position, p.rank, p.subject_id, p.name, p.score, p.tied
+        FROM {table} m
         LEFT JOIN (
             SELECT e.position, e.rank, e.subject_id, s.name, e.score, e.tied
             FROM {table} e JOIN orgs_subject s ON s.id = e.subject_id
             WHERE e.position > %s AND e.position <= %s
         ) p ON 1 = 1
-        WHERE b.id = %s AND b.scheme_id = %s AND b.period = %s
+        WHERE m.position = 0
         ORDER BY p.position
         """,
         [offset, offset + limit],
     )
     if rows is None:
         return None
-    entries, built_at = rows[0][0], _aware(rows[0][1])
-    return [row[2:] for row in rows if row[2] is not None], entries, built_at
+    entries, built_at = rows[0][0], _built_at(rows[0][1])
+    return [row[3:] for row in rows if row[3] is not None], entries, built_at
 
 
-def _aware(value: object) -> dt.datetime:
-    # Raw SQL on SQLite hands back text.
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    assert isinstance(value, dt.datetime)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value
+def _built_at(micros: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=int(micros))
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def own_rank(
@@ -269,22 +271,22 @@ def own_rank(
         rows = _from_snapshot(
             scheme, period,
             """
-            SELECT bb.entries, bb.built_at, e.rank, e.score, e.tied, a.score, a.rank
-            FROM rankings_board b JOIN rankings_boardbuild bb ON bb.id = b.current_id
+            SELECT m.score, m.account_id, m.rank, e.rank, e.score, e.tied, a.score, a.rank
+            FROM {table} m
             LEFT JOIN {table} e ON e.subject_id = %s
-            LEFT JOIN {table} a ON a.position = e.rank - 1
-            WHERE b.id = %s AND b.scheme_id = %s AND b.period = %s
+            LEFT JOIN {table} a ON a.position = e.rank - 1 AND e.rank > 1
+            WHERE m.position = 0
             """,
             [subject_id],
         )
         if rows is not None:
-            entries, built_at, rank, score, tied, above, above_rank = rows[0]
+            entries, built_at, _, rank, score, tied, above, above_rank = rows[0]
             if rank is None:
                 return None
             return OwnRank(
                 subject_id=subject_id, rank=rank, score=to_points(score, scale), tied=bool(tied), out_of=entries,
                 points_to_next=None if above is None else to_points(above - score, scale), next_rank=above_rank,
-                source="snapshot", built_at=_aware(built_at),
+                source="snapshot", built_at=_built_at(built_at),
             )
     ranked = live_board(scheme=scheme, period=period, scope=scope)
     return _own_from(ranked, subject_id, scale)

@@ -43,7 +43,7 @@ def snapshot(scheme, period):
 
 def entries(board_id):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT position, subject_id, account_id, score, rank, tied FROM {entries_table(board_id)} ORDER BY position")
+        cursor.execute(f"SELECT position, subject_id, account_id, score, rank, tied FROM {entries_table(board_id)} WHERE position > 0 ORDER BY position")
         return [(p, s, a, sc, r, bool(t)) for p, s, a, sc, r, t in cursor.fetchall()]
 
 
