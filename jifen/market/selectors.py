@@ -601,7 +601,7 @@ def shops_for_member(*, person: Person, household: Household | None, on: dt.date
     accounts = list(
         Account.objects.filter(subject_id__in=subjects, subject__is_active=True, scheme__is_active=True)
         .select_related("scheme__org", "subject__org")
-        .order_by("scheme__org__depth", "scheme_id", "-subject__kind")  # the household's account before the person's
+        .order_by("scheme__org__depth", "scheme_id", "subject__kind")  # "household" sorts before "person"
     )
     accounts = [a for a in accounts if a.scheme.org.path in ancestor_paths(a.subject.org.path)]
     if not accounts:
