@@ -592,11 +592,12 @@ class MemberShop:
 
 
 def shops_for_member(*, person: Person, household: Household | None, on: dt.datetime) -> list[MemberShop]:
-    """The active shops that serve a member: at, above or below their village (their household's
-    village, else their own unit), serving a scheme in which they or their household hold an
-    account (the scheme covers the subject; the shop lies within the scheme's unit or the scheme
-    within the shop's, as `redemption_create` reads it). Each with the spendable balance of those
-    accounts and any veto in force barring redemption."""
+    """The active shops that serve a member, supermarkets before partner shops and the nearest
+    first: at, above or below their village (their household's village, else their own unit),
+    serving a scheme in which they or their household hold an account (the scheme covers the
+    subject; the shop lies within the scheme's unit or the scheme within the shop's, as
+    `redemption_create` reads it). Each with the spendable balance of those accounts and any
+    veto in force barring redemption."""
     subjects = [person.subject_id] + ([household.subject_id] if household is not None else [])
     accounts = list(
         Account.objects.filter(subject_id__in=subjects, subject__is_active=True, scheme__is_active=True)
@@ -609,7 +610,7 @@ def shops_for_member(*, person: Person, household: Household | None, on: dt.date
     home = household.village if household is not None else person.org
     shops = Shop.objects.filter(
         Q(org__path__in=ancestor_paths(home.path)) | subtree_q(home.path, "org__path"), is_active=True
-    ).select_related("org").order_by("org__depth", "org__path", "code")
+    ).select_related("org").order_by("-kind", "-org__depth", "org__path", "code")  # "supermarket" sorts after "partner"
     balances = balances_units(account_ids=[a.pk for a in accounts])
     vetoes: dict[tuple[int, int], Veto | None] = {}
     out = []

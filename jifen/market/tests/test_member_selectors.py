@@ -62,11 +62,11 @@ def test_shops_for_member_are_those_of_their_village_and_above_serving_their_acc
     Shop.objects.filter(pk=closed.pk).update(is_active=False)
     found = selectors.shops_for_member(person=world.zhangsan, household=world.household, on=NOW)
     assert [(e.shop.name, [(a.subject.name, a.balance) for a in e.accounts]) for e in found] == [
+        ("沙河村积分超市", [("张三户", 200)]),  # supermarkets first, the nearest first; then partner shops
         ("张集镇积分超市", [("张三户", 200)]),
-        ("沙河村积分超市", [("张三户", 200)]),
         ("一组兑换点", [("张三户", 200)]),
     ]
-    assert township.pk == found[0].shop.pk
+    assert township.pk == found[1].shop.pk
     # No account in a scheme the shops serve: no shop. 赵六 lives in another village.
     assert selectors.shops_for_member(person=world.wangwu, household=world.neighbour_household, on=NOW) == []
     assert selectors.shops_for_member(person=world.zhaoliu, household=world.outsider_household, on=NOW) == []
