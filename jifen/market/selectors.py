@@ -10,9 +10,12 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from jifen.claims.models import Veto
+from jifen.claims.selectors import veto_in_force
 from jifen.ledger.amounts import Points, to_points
 from jifen.ledger.models import Account, Balance
-from jifen.ledger.selectors import balances_units, subject_accounts
+from jifen.ledger.periods import grain_days
+from jifen.ledger.selectors import balances_units, statement, subject_accounts
 from jifen.market.models import (
     Fund,
     FundMovement,
@@ -511,3 +514,140 @@ def funds_visible_to(*, access: Any) -> QuerySet[Fund]:
     if access.user is None:
         return Fund.objects.none()
     return Fund.objects.filter(access.org_q(ADMIN_ROLES, "org__path")).select_related("org", "parent")
+
+
+# --------------------------------------------------------------------------- the member's own supermarket (self-service)
+
+
+def _redemption_parties(subject: Subject) -> tuple[int | None, list[int]]:
+    """(household subject whose limits a redemption by `subject` counts against, subjects whose
+    veto bars it): the same reading as `services.redemption_create`."""
+    if subject.kind == Subject.Kind.HOUSEHOLD:
+        members = HouseholdMember.objects.filter(household__subject_id=subject.pk, left_on__isnull=True)
+        return subject.pk, [subject.pk, *members.values_list("person__subject_id", flat=True)]
+    if subject.kind == Subject.Kind.PERSON:
+        stay = HouseholdMember.objects.filter(person__subject_id=subject.pk, left_on__isnull=True).select_related("household").first()
+        if stay is not None:
+            return stay.household.subject_id, [subject.pk, stay.household.subject_id]
+    return None, [subject.pk]
+
+
+def redemption_veto(*, scheme: Scheme, subject: Subject, on: dt.datetime) -> Veto | None:
+    """The veto (一票否决) that would bar `subject` from redeeming in `scheme` at `on`, or None:
+    the subject's own, or for a household a current member's, or for a person their household's.
+    What `redemption_create` refuses with code "vetoed", known before the member tries."""
+    for vetoed_id in _redemption_parties(subject)[1]:
+        veto = veto_in_force(scheme, Subject(pk=vetoed_id), on, bar="redemption")
+        if veto is not None:
+            return veto
+    return None
+
+
+def limits_taken(*, goods: list[Good], subject: Subject, on: dt.date) -> dict[int, int]:
+    """How many of each limited good (`limit_per_household`) count as already redeemed in the
+    good's current period (the day `on` falls in) by the household `subject` belongs to (or by
+    `subject` alone when it has none); cancelled redemptions do not count. One query."""
+    limited = [g for g in goods if g.limit_per_household is not None]
+    if not limited:
+        return {}
+    bounds = {
+        g.pk: (on, on + dt.timedelta(days=1)) if g.limit_period == Good.LimitPeriod.DAY else grain_days(g.limit_period, on)
+        for g in limited
+    }
+    household_id, _vetoes = _redemption_parties(subject)
+    holder = {"redemption__household_id": household_id} if household_id is not None else {"redemption__subject_id": subject.pk}
+    rows = (
+        RedemptionLine.objects.filter(
+            good_id__in=list(bounds), redemption__status=Redemption.Status.COMPLETED,
+            redemption__day__gte=min(start for start, _ in bounds.values()),
+            redemption__day__lt=max(end for _, end in bounds.values()), **holder,
+        )
+        .order_by()
+        .values_list("good_id", "redemption__day")
+        .annotate(total=Sum("quantity"))
+    )
+    taken = dict.fromkeys(bounds, 0)
+    for good_id, day, total in rows:
+        start, end = bounds[good_id]
+        if start <= day < end:
+            taken[good_id] += int(total)
+    return taken
+
+
+@dataclass(frozen=True)
+class ShopAccount:
+    """Points a member may spend at a shop: their own or their household's account in a scheme the shop serves."""
+
+    account: Account
+    scheme: Scheme
+    subject: Subject
+    balance: Points
+    veto: Veto | None  # in force now and barring redemption
+
+
+@dataclass(frozen=True)
+class MemberShop:
+    shop: Shop
+    accounts: tuple[ShopAccount, ...]
+
+
+def shops_for_member(*, person: Person, household: Household | None, on: dt.datetime) -> list[MemberShop]:
+    """The active shops that serve a member, supermarkets before partner shops and the nearest
+    first: at, above or below their village (their household's village, else their own unit),
+    serving a scheme in which they or their household hold an account (the scheme covers the
+    subject; the shop lies within the scheme's unit or the scheme within the shop's, as
+    `redemption_create` reads it). Each with the spendable balance of those accounts and any
+    veto in force barring redemption."""
+    subjects = [person.subject_id] + ([household.subject_id] if household is not None else [])
+    accounts = list(
+        Account.objects.filter(subject_id__in=subjects, subject__is_active=True, scheme__is_active=True)
+        .select_related("scheme__org", "subject__org")
+        .order_by("scheme__org__depth", "scheme_id", "subject__kind")  # "household" sorts before "person"
+    )
+    accounts = [a for a in accounts if a.scheme.org.path in ancestor_paths(a.subject.org.path)]
+    if not accounts:
+        return []
+    home = household.village if household is not None else person.org
+    shops = Shop.objects.filter(
+        Q(org__path__in=ancestor_paths(home.path)) | subtree_q(home.path, "org__path"), is_active=True
+    ).select_related("org").order_by("-kind", "-org__depth", "org__path", "code")  # "supermarket" sorts after "partner"
+    balances = balances_units(account_ids=[a.pk for a in accounts])
+    vetoes: dict[tuple[int, int], Veto | None] = {}
+    out = []
+    for shop in shops:
+        served = []
+        for a in accounts:
+            s_path = a.scheme.org.path
+            if not (shop.org.path == s_path or shop.org.path.startswith(s_path + "/") or s_path.startswith(shop.org.path + "/")):
+                continue
+            key = (a.scheme_id, a.subject_id)
+            if key not in vetoes:
+                vetoes[key] = redemption_veto(scheme=a.scheme, subject=a.subject, on=on)
+            served.append(
+                ShopAccount(account=a, scheme=a.scheme, subject=a.subject, balance=to_points(balances[a.pk], a.scheme.points_scale),
+                            veto=vetoes[key])
+            )
+        if served:
+            out.append(MemberShop(shop=shop, accounts=tuple(served)))
+    return out
+
+
+def redemptions_of_member(*, person: Person, household: Household | None) -> QuerySet[Redemption]:
+    """A member's receipts: their own redemptions and every redemption counted against their
+    household (any member's, or the household's own), newest first. Nothing of other households."""
+    condition = Q(subject_id=person.subject_id)
+    if household is not None:
+        condition |= Q(subject_id=household.subject_id) | Q(household_id=household.subject_id)
+    return Redemption.objects.filter(condition).select_related("shop__org", "subject", "scheme").order_by("-redeemed_at", "-pk")
+
+
+def redemption_balance_after(*, redemption: Redemption) -> Points | None:
+    """The subject's spendable balance right after a completed redemption, as the ledger reads
+    now (a deed posted later but dated earlier counts); None for a cancelled one."""
+    if redemption.status != Redemption.Status.COMPLETED:
+        return None
+    account = Account.objects.filter(scheme_id=redemption.scheme_id, subject_id=redemption.subject_id).first()
+    if account is None:  # pragma: no cover - a redemption always posts to the subject's account
+        return None
+    lines = statement(account=account, until=redemption.redeemed_at + dt.timedelta(microseconds=1), limit=1)
+    return lines[-1].balance_after if lines else None

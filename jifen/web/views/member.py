@@ -36,7 +36,7 @@ from jifen.orgs.selectors import access_for, household_members
 from jifen.rankings.selectors import OwnRank, own_rank
 from jifen.web.forms import add_service_error
 from jifen.web.forms_flow import DeclareForm, SecondCheckForm, points_units
-from jifen.web.views import flow
+from jifen.web.views import flow, mall
 
 HISTORY_PER_PAGE = 20
 TREND_MONTHS = 12
@@ -93,7 +93,10 @@ def me(request: HttpRequest) -> HttpResponse:
     pending = claims_sel.claims_visible_to(user=request.user).filter(
         subject__in=own.subjects, state__in=[ClaimState.DECLARED, ClaimState.PRE_APPROVED, ClaimState.APPROVED, ClaimState.NOTICED, ClaimState.DISPUTED]
     ).count() if own.subjects else 0
-    context = {"own": own, "cards": cards, "trend": trend, "pending": pending, "ranks": _ranks(own, first_person)}
+    context = {
+        "own": own, "cards": cards, "trend": trend, "pending": pending, "ranks": _ranks(own, first_person),
+        "market": mall.home_box(own),
+    }
     return render(request, "web/member/me.html", context)
 
 

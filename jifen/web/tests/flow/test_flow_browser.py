@@ -1,6 +1,7 @@
 """The claim's road in a real browser (Debian's Chromium, a 360-px phone): declare with a photo,
 pre-approve, committee approval, public notice with masked names, the window closing under
-`jifen tick --now`, the points on the villager's page; an objection; the recorder's pinyin search;
+`jifen tick --now`, the points on the villager's page, a good redeemed from the phone at the
+village supermarket's self-service pages (and the receipt at the counter); an objection; the recorder's pinyin search;
 member pages that fit 360 px; the member home's transfer size. Screenshots: artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from jifen.claims import services
 from jifen.claims.models import Claim, ClaimState, Notice, NoticeEntry, Objection
 from jifen.claims.testing import claims_setup, photo
 from jifen.core import clock
+from jifen.ledger import services as ledger
 from jifen.ledger.models import Account
 from jifen.ledger.selectors import balances_units
+from jifen.ledger.testing import award
 from jifen.market import services as market
+from jifen.market.models import Redemption
 from jifen.market.selectors import stock_level
 from jifen.orgs import services as orgs
 from jifen.orgs.models import Role
@@ -128,38 +132,51 @@ def test_a_good_deed_goes_from_the_phone_to_the_villagers_points(phone, setup, t
     account = Account.objects.get(subject=w.household.subject)
     assert balances_units(account_ids=[account.pk]) == {account.pk: 5}
 
-    # 7. The household redeems a good at the village supermarket's counter: the balance falls,
-    # the score stays, the stock goes down.
+    # 7. The villager redeems a good for the household from the phone, at the village
+    # supermarket's self-service pages: the balance falls, the score stays, the stock goes down.
     keeper_person = orgs.person_create(actor=None, org=w.shahe, name="孙店长", mobile="13700000040")
     keeper = orgs.user_create(actor=None, username="shopkeeper", password=World.PASSWORD, person=keeper_person)
     orgs.role_binding_grant(actor=None, user=keeper, org=w.shahe, role=Role.SHOPKEEPER)
     shop = market.shop_create(actor=w.admin, org=w.shahe, code="supermarket", name="沙河村积分超市")
     soap = market.good_create(actor=keeper, shop=shop, code="soap", name="洗衣皂", unit="块", price_points=3)
     market.stock_purchase(actor=keeper, good=soap, quantity=10, unit_cost_fen=250, fund=None, reason="捐赠", idempotency_key="e2e-soap")
-    phone.page.context.clear_cookies()
-    phone.sign_in("shopkeeper", World.PASSWORD)
-    phone.goto(f"/shop/{shop.pk}/")
-    phone.page.fill("#q", "SH-001")
-    phone.wait_for_count("ul.shop-members li", 2)
-    assert "可用 5 分" in phone.page.inner_text("ul.shop-members li >> nth=0")
-    with phone.page.expect_navigation():
-        phone.page.locator("ul.shop-members a.button").first.click()
-    phone.page.fill(f"#qty_{soap.pk}", "1")
-    phone.check("09-counter-basket")
-    with phone.page.expect_navigation():
-        phone.page.click("form.shop-basket button[type=submit]")
-    assert phone.page.inner_text("h1").startswith("小票 ")
-    phone.check("10-receipt")
+    phone.goto("/me/")
+    assert phone.page.inner_text(".mall-box .mall-balance") == "可用 5 分"
+    _submit(phone, ".mall-box a.button >> text=去兑换")
+    assert phone.page.inner_text(".mall-accounts .mall-balance") == "可用 5 分"
+    assert phone.page.inner_text("ul.mall-goods li .mall-stock") == "有货 10块"
+    phone.page.fill(f"input[name=qty_{soap.pk}]", "1")
+    phone.check("09-market-basket")
+    _submit(phone, "form.mall-basket button[type=submit]")
+    assert (phone.page.inner_text(".mall-total"), phone.page.inner_text(".mall-after")) == ("3", "2")
+    phone.check("10-confirm")
+    _submit(phone, "form.mall-confirm button[type=submit]")
+    redemption = Redemption.objects.get()
+    assert phone.page.inner_text("h1") == f"小票 {redemption.receipt_no}"
+    assert phone.page.inner_text(".mall-after") == "兑换后余额：2 分"
+    phone.check("11-receipt")
+    assert (redemption.subject_id, redemption.actor_id) == (w.household.subject_id, w.member.pk)
     assert stock_level(good=soap) == 9
-    phone.page.context.clear_cookies()
-    phone.sign_in("13800000001", World.PASSWORD)
+    assert balances_units(account_ids=[account.pk]) == {account.pk: 2}
+    phone.goto("/me/market/")
+    assert phone.page.inner_text(".mall-accounts .mall-balance") == "可用 2 分"
+    assert phone.page.inner_text("ul.mall-goods li .mall-stock") == "有货 9块"
+    phone.check("12-market-after")
     phone.goto("/me/")
     assert phone.page.inner_text(".score-card .balance") == "2"
     assert phone.page.inner_text(".score-card .score") == "5"
-    phone.check("11-after-redeeming")
+    phone.check("13-after-redeeming")
     phone.goto("/me/history/")
     assert "兑换" in phone.page.inner_text("ul.ledger")
-    phone.check("12-history-with-redemption")
+    phone.check("14-history-with-redemption")
+    phone.page.context.clear_cookies()
+
+    # 8. At the counter the shopkeeper opens the villager's receipt and hands over the soap.
+    phone.sign_in("shopkeeper", World.PASSWORD)
+    phone.goto(f"/shop/receipt/{redemption.pk}/")
+    assert phone.page.inner_text("h1") == f"小票 {redemption.receipt_no}"
+    assert "剩余积分：2 分" in phone.page.inner_text("main")
+    phone.check("15-counter-receipt")
 
 
 def test_an_objection_from_the_board_leads_to_a_second_check(phone, setup):
@@ -232,11 +249,24 @@ def test_member_pages_fit_a_360px_phone(phone, setup):
     services.claim_pre_approve(actor=w.recorder, claim=claim)
     services.claim_review(actor=w.reviewer, claim=claim, outcome="approve")
     notice = services.notice_publish(actor=w.reviewer, scheme=setup.scheme)
+    # The supermarket pages, with long names: a shop, goods with limits, one redemption.
+    account = ledger.account_for(scheme=setup.scheme, subject=w.household.subject)
+    award(scheme=setup.scheme, account=account, points=500, key="e2e-start", at=clock.now() - dt.timedelta(days=2))
+    shop = market.shop_create(actor=None, org=w.shahe, code="supermarket", name="沙河村村民委员会积分超市（便民服务中心一楼）")
+    oil = market.good_create(
+        actor=None, shop=shop, code="oil", name="鲁花一级压榨花生油五升装（每户限兑）", unit="桶", price_points=50,
+        limit_per_household=2, limit_period="month",
+    )
+    market.good_create(actor=None, shop=shop, code="check", name="县人民医院健康体检券", unit="张", price_points=30, kind="voucher",
+                       limit_per_household=1, limit_period="year")
+    market.stock_purchase(actor=None, good=oil, quantity=10, unit_cost_fen=4500, fund=None, reason="捐赠", idempotency_key="e2e-oil")
+    redemption = market.redemption_create(actor=w.member, shop=shop, subject=w.household.subject, lines=[(oil, 1)], idempotency_key="e2e-r")
     phone.sign_in("13800000001", World.PASSWORD)
     pages = [
         ("me", "/me/"), ("history", "/me/history/"), ("declare", "/me/declare/"), ("household", "/me/household/"),
         ("notices", "/me/notices/"), ("claim", f"/claims/{claim.pk}/"), ("notice", f"/notices/{notice.pk}/"),
         ("board", "/board/demo/zhangji/shahe/g1/"), ("card", f"/card/{w.household.pk}/"),
+        ("market", "/me/market/"), ("receipts", "/me/market/receipts/"), ("receipt", f"/me/market/receipts/{redemption.pk}/"),
     ]
     for step, (name, path) in enumerate(pages, start=1):
         response = phone.goto(path)
