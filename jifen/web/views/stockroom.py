@@ -219,7 +219,6 @@ def good_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已保存「%(name)s」。") % {"name": good.name})
             return redirect("console_good", pk=good.pk)
-    good.refresh_from_db()
     return _good_page(request, good, 422, edit_form=form)
 
 
