@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +21,7 @@ from django.db.models import Sum
 from jifen.core.audit import audit_record
 from jifen.core.errors import InvalidInput, NotFound
 from jifen.core.excel import Column, write_workbook
-from jifen.market.models import FundMovement
+from jifen.market.models import Fund, FundMovement
 from jifen.market.selectors import fund_statement, funds_of
 from jifen.orgs.models import OrgUnit
 
@@ -84,6 +85,11 @@ def _period(text: str | None) -> tuple[dt.datetime | None, dt.datetime | None, s
     )
 
 
+def period_bounds(text: str | None) -> tuple[dt.datetime | None, dt.datetime | None, str]:
+    """A period as the command takes it (empty, 2026, 2026-03, 2026-Q1): aware [start, end) and its label."""
+    return _period(text)
+
+
 def _sheet_title(n: int, name: str, used: set[str]) -> str:
     clean = re.sub(r"[\[\]:*?/\\]", "_", name)
     title = f"{n} {clean}"[:31]
@@ -101,10 +107,15 @@ def _reference(movement: FundMovement) -> str:
 
 
 def fund_statements_write(
-    destination: Path | str | IO[bytes], *, org: OrgUnit, since: dt.datetime | None = None, until: dt.datetime | None = None
+    destination: Path | str | IO[bytes], *, org: OrgUnit, since: dt.datetime | None = None, until: dt.datetime | None = None,
+    only: Sequence[Fund] | None = None,
 ) -> int:
-    """Write the summary and one statement sheet per fund of the org's subtree; returns the number of funds."""
+    """Write the summary and one statement sheet per fund of the org's subtree (or of `only`, funds
+    of that subtree); returns the number of funds."""
     funds = list(funds_of(org=org))
+    if only is not None:
+        wanted = {fund.pk for fund in only}
+        funds = [fund for fund in funds if fund.pk in wanted]
     zone = ZoneInfo(settings.JIFEN_DEFAULT_TIME_ZONE)
     summary_rows: list[list[Any]] = []
     sheets: list[tuple[str, tuple[Column, ...], list[list[Any]]]] = []
@@ -133,6 +144,20 @@ def fund_statements_write(
     # No grand total across funds: an allocation is out of one fund and into another, so it would count twice.
     write_workbook(destination, [("资金汇总", SUMMARY_COLUMNS, summary_rows), *sheets])
     return len(funds)
+
+
+def fund_statement_export(
+    destination: Path | str | IO[bytes], *, actor: Any, org: OrgUnit, fund: Fund | None = None, period: str | None = None
+) -> int:
+    """The statements of the org's funds (or of one of them) for a period, audited as the command's
+    export is; the admin pages' download. Raises InvalidInput on a period that does not parse."""
+    since, until, label = _period(period)
+    count = fund_statements_write(destination, org=org, since=since, until=until, only=None if fund is None else [fund])
+    audit_record(
+        actor=actor, action="market.export_fund_statement", obj=fund if fund is not None else org, org_path=org.path,
+        summary=f"{fund.name if fund is not None else org.name} {label}: {count} funds", after={"period": label, "funds": count},
+    )
+    return count
 
 
 def export_fund_statement_command(*, path: Path, options: dict[str, Any]) -> str:

@@ -343,6 +343,38 @@ def funds_of(*, org: OrgUnit) -> QuerySet[Fund]:
     )
 
 
+def funds_spendable_for(*, org: OrgUnit, on: dt.date, below: bool = False) -> QuerySet[Fund]:
+    """Active funds that may pay for `org` on `on` (专款专用): held at the unit or above it, an
+    allocation only in its year; with `below`, also those held in the unit's subtree (a reward
+    list's cash may come from a fund of a unit under the scheme). Annotated `balance_fen`."""
+    held = Q(org__path__in=ancestor_paths(org.path))
+    if below:
+        held |= subtree_q(org.path, "org__path")
+    return (
+        Fund.objects.filter(held, Q(year__isnull=True) | Q(year=on.year), is_active=True)
+        .select_related("org")
+        .annotate(balance_fen=Sum("movements__amount_fen", default=0))
+        .order_by("org__path", "code")
+    )
+
+
+def shop_schemes(*, org: OrgUnit, shops: list[Shop]) -> dict[int, list[Scheme]]:
+    """The active schemes each shop of `org`'s subtree redeems (adopted at or above the shop's
+    unit, or below it), in one query."""
+    schemes = list(
+        Scheme.objects.filter(Q(org__path__in=ancestor_paths(org.path)) | subtree_q(org.path, "org__path"), is_active=True)
+        .select_related("org")
+        .order_by("org__depth", "org__path", "code")
+    )
+    out: dict[int, list[Scheme]] = {}
+    for shop in shops:
+        here = shop.org.path
+        out[shop.pk] = [
+            s for s in schemes if here == s.org.path or here.startswith(s.org.path + "/") or s.org.path.startswith(here + "/")
+        ]
+    return out
+
+
 # --------------------------------------------------------------------------- member lookup
 
 

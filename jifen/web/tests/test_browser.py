@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from jifen.core import clock
+from jifen.market.tests.conftest import NOW, build_market
 from jifen.orgs import services as orgs
 from jifen.orgs.testing import World
 
@@ -44,7 +46,9 @@ def test_signing_in_and_out_works_without_javascript(phone_without_js, world):
     browsing = phone_without_js
     browsing.sign_in("admin", World.PASSWORD)
     assert browsing.page.inner_text("h1") == "你好，周管理"
-    assert browsing.page.locator(".nav-admin a").all_inner_texts() == ["组织架构", "人员", "角色授权", "看板", "月报汇总", "积分方案"]
+    assert browsing.page.locator(".nav-admin a").all_inner_texts() == [
+        "组织架构", "人员", "角色授权", "看板", "月报汇总", "积分方案", "商品与库存", "资金"
+    ]
     browsing.check("1-signed-in")
     with browsing.page.expect_navigation():
         browsing.page.click("footer button[type=submit]")
@@ -69,6 +73,8 @@ def test_every_admin_page_fits_a_360px_phone(phone, world):
         name="沙河村第三村民小组（原河东生产队及其附属林场）", kind="group",
     )
     orgs.person_create(actor=None, org=long_unit, name="欧阳长长的名字", mobile="13700000009", address="沙河村河东组" * 8)
+    with clock.frozen(NOW):
+        mk = build_market(world)
     phone.sign_in("admin", World.PASSWORD)
     pages = [
         ("home", "/"),
@@ -86,6 +92,12 @@ def test_every_admin_page_fits_a_360px_phone(phone, world):
         ("household", f"/console/household/{world.household.pk}/"),
         ("roles", "/console/org/demo/zhangji/shahe/-/roles/?all=1"),
         ("import", "/console/org/demo/zhangji/shahe/-/import/"),
+        ("shops", "/console/org/demo/zhangji/-/shops/"),
+        ("shop", f"/console/shop/{mk.shop.pk}/"),
+        ("good", f"/console/good/{mk.oil.pk}/"),
+        ("voucher", f"/console/good/{mk.voucher.pk}/"),
+        ("funds", "/console/org/demo/zhangji/-/funds/"),
+        ("fund", f"/console/fund/{mk.fund.pk}/"),
     ]
     for step, (name, path) in enumerate(pages, start=1):
         response = phone.goto(path)

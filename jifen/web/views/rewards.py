@@ -49,6 +49,7 @@ from jifen.rules.models import Scheme
 from jifen.rules.settings_schema import scheme_settings
 from jifen.web.permissions import require_org_admin
 from jifen.web.views.schemes import add_errors
+from jifen.web.views.stockroom import reward_pay_context
 
 RULE_LABELS = {
     "rank_table": gettext_lazy("排名奖励"), "threshold": gettext_lazy("达标奖励"), "group_average": gettext_lazy("小组人均奖励"),
@@ -179,15 +180,20 @@ def _reward_list(request: HttpRequest, pk: int) -> RewardList:
 
 @login_required
 def reward_list(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _reward_list(request, pk)
+    return reward_list_page(request, _reward_list(request, pk))
+
+
+def reward_list_page(request: HttpRequest, found: RewardList, *, pay_form: Any = None, status: int = 200) -> HttpResponse:
+    """The list page; `pay_form` is a refused cash payment (jifen.web.views.stockroom) to show again."""
     scheme = found.scheme
     lines = rewards.reward_lines(reward_list=found)
     context = {
         "scheme": scheme, "org": scheme.org, "context_unit": scheme.org, "reward_list": found, "lines": lines,
         "rule": RULE_LABELS.get(found.rule_type, found.rule_type),
         "postable": any(line.points and line.outcome == "awarded" for line in lines),
+        **reward_pay_context(request, found, lines, pay_form),
     }
-    return render(request, "web/rewards/list.html", context)
+    return render(request, "web/rewards/list.html", context, status=status)
 
 
 @login_required
