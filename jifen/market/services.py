@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 
-from jifen.claims.authz import own_subject_ids
 from jifen.claims.selectors import veto_active
 from jifen.core import clock
 from jifen.core.audit import audit_record
@@ -97,6 +97,19 @@ def _clean_text(value: object, field: str, zh: str, *, required: bool, limit: in
     return text
 
 
+_CODE = re.compile(r"[-a-zA-Z0-9_]{1,64}")
+
+
+def _clean_code(value: object) -> str:
+    """Codes go into URLs, xlsx sheets and idempotency keys: letters, digits, - and _ only."""
+    code = _clean_text(value, "code", "编号", required=True, limit=64)
+    if not _CODE.fullmatch(code):
+        raise field_error(
+            "code", f"编号「{code}」只能由字母、数字、- 和 _ 组成", f"code {code!r} may hold only letters, digits, - and _"
+        )
+    return code
+
+
 def _clean_int(value: object, field: str, zh: str, *, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise field_error(field, f"{zh}应为整数", f"{field} must be an integer")
@@ -162,7 +175,7 @@ def shop_create(
 ) -> Shop:
     """Open a redemption point at `org`; it serves the schemes covering `org` and those below it."""
     _require_role(actor, org, Role.ORG_ADMIN, what_zh="开设积分超市或兑换点", what_en="open a shop")
-    code = _clean_text(code, "code", "编号", required=True, limit=64)
+    code = _clean_code(code)
     name = _clean_text(name, "name", "名称", required=True, limit=100)
     if kind not in Shop.Kind.values:
         raise field_error("kind", "类型应为积分超市或兑换点", "kind must be supermarket or partner")
@@ -252,7 +265,7 @@ def good_create(
 ) -> Good:
     """Put a good, service or voucher on a shop's list. Services and vouchers track no stock by default."""
     _require_role(actor, shop.org, Role.SHOPKEEPER, what_zh="上架商品", what_en="list goods")
-    code = _clean_text(code, "code", "编号", required=True, limit=64)
+    code = _clean_code(code)
     if tracks_stock is None:
         tracks_stock = kind == Good.Kind.GOODS
     fields = _clean_good_fields(
@@ -354,6 +367,12 @@ def stock_purchase(
     if fund is not None:
         if total == 0:
             raise field_error("fund", "成本为 0 的入库不需要指定资金", "a purchase costing nothing needs no fund")
+        # The shop's keeper may spend its own unit's funds; a fund of a unit above (a township's
+        # subsidy) is spent by that unit's people, or handed down with fund_allocate first.
+        _require_role(
+            actor, OrgUnit.objects.get(pk=fund.org_id), Role.SHOPKEEPER,
+            what_zh=f"动用资金「{fund.name}」", what_en=f"spend fund {fund.name!r}",
+        )
         fund_movement = _fund_spend(
             actor=actor, fund=fund, amount_fen=total, kind=FundMovement.Kind.PURCHASE, spender_org=shop.org,
             reason=f"{shop.name}采购：{locked.name} {quantity}{locked.unit}；{reason}"[:500], key=f"{key}#fund", content_hash=content_hash,
@@ -582,6 +601,20 @@ def _next_receipt_no(shop: Shop) -> str:
     return f"{shop.pk:04d}-{number:06d}"
 
 
+def _spendable_by(user: Any) -> set[int]:
+    """Whose points a member may spend themself: their own, their household's (shared), and a
+    unit's they are the contact of; not another member's personal points (a spouse's, a child's)."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return set()
+    ids = set(Person.objects.filter(pk=person_id).values_list("subject_id", flat=True))
+    ids |= set(
+        HouseholdMember.objects.filter(person_id=person_id, left_on__isnull=True).values_list("household__subject_id", flat=True)
+    )
+    ids |= set(Unit.objects.filter(contact_id=person_id).values_list("subject_id", flat=True))
+    return ids
+
+
 @transaction.atomic
 def redemption_create(
     *,
@@ -604,7 +637,7 @@ def redemption_create(
     basket = _clean_lines(lines, shop)
     if actor is not None and not (
         _signed_in(actor)
-        and (user_role_rank(user=actor, org=shop.org) >= ROLE_RANK[Role.SHOPKEEPER] or subject.pk in own_subject_ids(actor))
+        and (user_role_rank(user=actor, org=shop.org) >= ROLE_RANK[Role.SHOPKEEPER] or subject.pk in _spendable_by(actor))
     ):
         raise PermissionDenied(
             f"只有「{shop.name}」的兑换员或本人（本户）可以兑换", f"only the shopkeeper of {shop.name!r} or the member may redeem",
@@ -793,7 +826,7 @@ def redemption_cancel(*, actor: Any, redemption: Redemption, reason: str, idempo
 def fund_create(*, actor: Any, org: OrgUnit, code: str, name: str, note: str = "") -> Fund:
     """Open a fund (专项资金) held by `org`; money comes in with fund_receive."""
     _require_role(actor, org, Role.ORG_ADMIN, what_zh="设立资金", what_en="open a fund")
-    code = _clean_text(code, "code", "编号", required=True, limit=64)
+    code = _clean_code(code)
     name = _clean_text(name, "name", "名称", required=True, limit=100)
     if Fund.objects.filter(org=org, code=code).exists():
         raise Conflict(f"「{org.name}」已有编号为「{code}」的资金", f"{org.name!r} already has a fund {code!r}", code="fund_exists")

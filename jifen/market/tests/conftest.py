@@ -50,11 +50,12 @@ def build_market(world: World) -> SimpleNamespace:
     market.fund_receive(
         actor=world.admin, fund=fund, amount_fen=2_000_000, source_kind="fiscal_subsidy", reason="县财政补贴", idempotency_key="fund-in-1"
     )
+    # The township's fund, so the township's admin buys the first stock with it.
     market.stock_purchase(
-        actor=keeper, good=oil, quantity=10, unit_cost_fen=4500, fund=fund, reason="首批进货", idempotency_key="buy-oil-1"
+        actor=world.admin, good=oil, quantity=10, unit_cost_fen=4500, fund=fund, reason="首批进货", idempotency_key="buy-oil-1"
     )
     market.stock_purchase(
-        actor=keeper, good=soap, quantity=100, unit_cost_fen=250, fund=fund, reason="首批进货", idempotency_key="buy-soap-1"
+        actor=world.admin, good=soap, quantity=100, unit_cost_fen=250, fund=fund, reason="首批进货", idempotency_key="buy-soap-1"
     )
     hh = world.household.subject
     account = ledger.account_for(scheme=scheme, subject=hh)

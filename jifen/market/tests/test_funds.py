@@ -42,7 +42,7 @@ def test_a_fund_that_would_go_negative_is_refused(world, mk):
     assert selectors.fund_balance(fund=mk.fund) == 0
     before = snapshot()
     with pytest.raises(Conflict) as exc:
-        services.stock_purchase(actor=mk.keeper, good=mk.oil, quantity=1, unit_cost_fen=4500, fund=mk.fund, reason="补货", idempotency_key="b")
+        services.stock_purchase(actor=world.admin, good=mk.oil, quantity=1, unit_cost_fen=4500, fund=mk.fund, reason="补货", idempotency_key="b")
     assert exc.value.code == "fund_insufficient"
     assert exc.value.zh == "资金「积分超市专项资金」余额不足：余额 0.00 元，需支出 45.00 元"
     with pytest.raises(Conflict):
@@ -63,7 +63,7 @@ def test_earmarked_funds_pay_only_their_unit_and_year(world, mk):
     village = services.fund_allocate(actor=world.admin, fund=mk.fund, org=world.quanshui, year=2026, amount_fen=100_000, reason="泉水河村", idempotency_key="q")
     before = snapshot()
     with pytest.raises(PermissionDenied) as exc:
-        services.stock_purchase(actor=mk.keeper, good=mk.oil, quantity=1, unit_cost_fen=4500, fund=village, reason="补货", idempotency_key="b")
+        services.stock_purchase(actor=world.admin, good=mk.oil, quantity=1, unit_cost_fen=4500, fund=village, reason="补货", idempotency_key="b")
     assert exc.value.code == "fund_earmarked"
     last_year = services.fund_allocate(actor=world.admin, fund=mk.fund, org=world.shahe, year=2025, amount_fen=100_000, reason="2025", idempotency_key="y")
     before = snapshot()

@@ -145,6 +145,34 @@ def test_member_may_redeem_for_own_household_but_not_for_a_neighbour(world, mk):
     assert snapshot() == before
 
 
+def test_a_member_may_not_spend_a_spouses_personal_points(world, mk):
+    """The household's points are shared; 李梅's own points are hers (张三 is world.member)."""
+    from jifen.ledger.services import account_for
+    from jifen.ledger.testing import award, local
+
+    spouse = account_for(scheme=mk.scheme, subject=world.limei.subject)
+    award(scheme=mk.scheme, account=spouse, points=50, key="limei-50", at=local(2026, 3, 1, 9))
+    before = snapshot()
+    with pytest.raises(PermissionDenied) as exc:
+        services.redemption_create(actor=world.member, shop=mk.shop, subject=world.limei.subject, lines=[(mk.soap, 1)], idempotency_key="wife")
+    assert exc.value.code == "forbidden"
+    assert snapshot() == before
+
+
+def test_codes_are_letters_digits_dashes_and_underscores(world, mk):
+    before = snapshot()
+    for bad in ("大米", "rice bag", "a/b"):
+        with pytest.raises(InvalidInput) as exc:
+            services.good_create(actor=mk.keeper, shop=mk.shop, code=bad, name="大米", unit="袋", price_points=10)
+        assert exc.value.detail["field"] == "code"
+        with pytest.raises(InvalidInput):
+            services.fund_create(actor=world.admin, org=world.shahe, code=bad, name="资金")
+        with pytest.raises(InvalidInput):
+            services.shop_create(actor=world.admin, org=world.shahe, code=bad, name="兑换点")
+    assert snapshot() == before
+    assert services.good_create(actor=mk.keeper, shop=mk.shop, code="Rice_2-kg", name="大米", unit="袋", price_points=10).code == "Rice_2-kg"
+
+
 def test_subject_outside_the_shops_schemes_is_refused(world, mk):
     with pytest.raises(InvalidInput) as exc:
         services.redemption_create(

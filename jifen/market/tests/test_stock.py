@@ -8,7 +8,7 @@ from jifen.market.tests.helpers import snapshot
 
 def test_purchase_records_cost_and_spends_the_fund(world, mk):
     m = services.stock_purchase(
-        actor=mk.keeper, good=mk.oil, quantity=4, unit_cost_fen=5100, fund=mk.fund, reason="补货", idempotency_key="buy-2"
+        actor=world.admin, good=mk.oil, quantity=4, unit_cost_fen=5100, fund=mk.fund, reason="补货", idempotency_key="buy-2"
     )
     assert (m.kind, m.quantity, m.level_after, m.total_cost_fen) == ("purchase", 4, 14, 20400)
     assert m.fund_movement.fund_id == mk.fund.pk and m.fund_movement.amount_fen == -20400
@@ -17,9 +17,22 @@ def test_purchase_records_cost_and_spends_the_fund(world, mk):
     # average cost: (10 × 45.00 + 4 × 51.00) / 14 = 46.714… → 4671 fen
     assert selectors.average_cost_fen(good=mk.oil) == 4671
     again = services.stock_purchase(
-        actor=mk.keeper, good=mk.oil, quantity=4, unit_cost_fen=5100, fund=mk.fund, reason="补货", idempotency_key="buy-2"
+        actor=world.admin, good=mk.oil, quantity=4, unit_cost_fen=5100, fund=mk.fund, reason="补货", idempotency_key="buy-2"
     )
     assert again.pk == m.pk and selectors.fund_balance(fund=mk.fund) == 1_909_600
+
+
+def test_a_village_shopkeeper_cannot_spend_the_townships_fund(world, mk):
+    """The township's subsidy reaches a village by fund_allocate; its keeper cannot draw on it directly."""
+    before = snapshot()
+    with pytest.raises(PermissionDenied) as exc:
+        services.stock_purchase(actor=mk.keeper, good=mk.oil, quantity=1, unit_cost_fen=4500, fund=mk.fund, reason="补货", idempotency_key="k")
+    assert exc.value.code == "forbidden"
+    assert exc.value.zh == "只有「张集镇」的兑换员（或更高权限）可以动用资金「积分超市专项资金」"
+    assert snapshot() == before
+    village = services.fund_allocate(actor=world.admin, fund=mk.fund, org=world.shahe, year=2026, amount_fen=9000, reason="下拨", idempotency_key="v")
+    services.stock_purchase(actor=mk.keeper, good=mk.oil, quantity=2, unit_cost_fen=4500, fund=village, reason="补货", idempotency_key="k2")
+    assert selectors.fund_balance(fund=village) == 0
 
 
 def test_stock_take_finds_a_shortage(world, mk):

@@ -1,4 +1,6 @@
-"""The villager's own points supermarket (积分超市): browse, redeem, my household's receipts."""
+"""The villager's own points supermarket (积分超市): browse, redeem, my household's receipts.
+
+Named member_market so its nav link follows the member pages' (groups load in module-name order)."""
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
