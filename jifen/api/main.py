@@ -43,6 +43,7 @@ _ERROR_TEXT = {
     "404": "不存在或无权查看 / not found, or not visible to the caller",
     "409": "冲突，或同一请求正在处理 / conflict, or the same request is still running",
     "422": "输入有误（detail 列出字段） / invalid input (detail names the fields)",
+    "429": "同一地址提交过于频繁 / too many requests from this address",
 }
 
 
@@ -95,6 +96,8 @@ def _document_errors(method: str, operation: dict[str, Any]) -> None:
     write = method.upper() in idempotency.WRITE_METHODS
     if write or "requestBody" in operation:
         statuses += ["400", "409"]
+    if write and not operation.get("security"):
+        statuses += ["429"]  # public writes are limited per client address
     for status in statuses:
         responses.setdefault(
             status, {"description": _ERROR_TEXT[status], "content": {"application/json": {"schema": _ERROR_REF}}}

@@ -354,6 +354,9 @@ class Objection(models.Model):
     # Optional for people who are not signed in; masked wherever shown publicly.
     name = models.CharField(max_length=50, blank=True)
     phone = models.CharField(max_length=11, blank=True)
+    # A keyed hash of the filing client's address (never the address itself), for the
+    # per-address limit on public objections; "" when filed outside a web or API request.
+    client = models.CharField(max_length=32, blank=True)
     reason = models.TextField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -362,7 +365,10 @@ class Objection(models.Model):
 
     class Meta:
         ordering = ["filed_at", "id"]
-        indexes = [models.Index(fields=["claim", "status"], name="claims_objection_open")]
+        indexes = [
+            models.Index(fields=["claim", "status"], name="claims_objection_open"),
+            models.Index(fields=["client", "filed_at"], name="claims_objection_client"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.claim_id} {self.status}"

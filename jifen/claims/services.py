@@ -9,11 +9,14 @@ writes the claim's event, the audit row, the notifications and any ledger postin
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
@@ -39,6 +42,7 @@ from jifen.claims.models import (
     Veto,
 )
 from jifen.core import clock
+from jifen.core import context as request_context
 from jifen.core.audit import audit_record
 from jifen.core.errors import (
     Conflict,
@@ -47,6 +51,7 @@ from jifen.core.errors import (
     JifenError,
     NotFound,
     PermissionDenied,
+    RateLimited,
     field_error,
     zh,
 )
@@ -1043,12 +1048,24 @@ def _amend_notice(claim: Claim, *, actor: Any, outcome: str, points_after: int, 
 
 # ------------------------------------------------------------------ objections and second check
 
+# Objections need no account, so they are limited per client address (web form and API alike,
+# counted in the database so that every server process sees the same count).
+OBJECTIONS_PER_HOUR = 5
+
+
+def _client_key() -> str:
+    ip = request_context.current().ip
+    if not ip:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
+
 
 @transaction.atomic
 def objection_file(*, claim: Claim, reason: str, user: Any = None, name: str = "", phone: str = "") -> Objection:
     """Anyone's objection (异议) to a claim on public notice, inside the objection window.
 
-    No account needed; name and phone are optional and only shown masked in public.
+    No account needed; name and phone are optional and only shown masked in public. At most
+    OBJECTIONS_PER_HOUR from one client address in an hour (RateLimited, HTTP 429).
     """
     reason = _text(reason, field_name="reason", zh="异议理由", en="the reason", max_len=2000, required=True)
     name = _text(name, field_name="name", zh="姓名", en="the name", max_len=50, required=False)
@@ -1067,8 +1084,14 @@ def objection_file(*, claim: Claim, reason: str, user: Any = None, name: str = "
     now = clock.now()
     if now >= entry.notice.window_closes_at:
         raise IllegalTransition("公示期已结束，不能再提出异议", "the objection window has closed", code="window_closed")
+    client = _client_key()
+    if client and Objection.objects.filter(client=client, filed_at__gt=now - dt.timedelta(hours=1)).count() >= OBJECTIONS_PER_HOUR:
+        raise RateLimited(
+            f"同一地址一小时内最多提交 {OBJECTIONS_PER_HOUR} 条异议，请稍后再试",
+            f"at most {OBJECTIONS_PER_HOUR} objections an hour from one address; please try again later",
+        )
     objection = Objection.objects.create(
-        claim=locked, notice=entry.notice, filed_at=now, filed_by=user, name=name, phone=phone, reason=reason
+        claim=locked, notice=entry.notice, filed_at=now, filed_by=user, name=name, phone=phone, reason=reason, client=client
     )
     audit_record(actor=user, action="claims.objection_file", obj=objection, org_path=locked.subject.org.path, after={"claim": locked.pk})
     if locked.state == S.NOTICED:

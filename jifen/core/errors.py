@@ -63,6 +63,13 @@ class IdempotencyMismatch(JifenError):
     default_code = "idempotency_mismatch"
 
 
+class RateLimited(JifenError):
+    """Too many requests of a kind from one client in a window (public, unauthenticated writes)."""
+
+    status = 429
+    default_code = "rate_limited"
+
+
 def field_error(field: str, zh: str, en: str) -> InvalidInput:
     return InvalidInput(zh, en, code="invalid_field", detail={"field": field})
 

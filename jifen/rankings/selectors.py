@@ -131,13 +131,13 @@ def board_page(
     scale = scheme.points_scale
     if scope.whole_scheme:
         page = _snapshot_page(scheme=scheme, period=period, offset=offset, limit=limit)
+        whole = scale == 0  # scores are already the ints to show
         if page is not None:
             rows, total, built_at = page
             return BoardPage(
                 scheme_code=scheme.code, period=period.label, scope=scope, total=total, offset=offset, limit=limit,
                 source="snapshot", built_at=built_at,
-                rows=[BoardRow(rank=r, position=p, subject_id=s, name=n, score=to_points(sc, scale), tied=bool(t))
-                      for p, r, s, n, sc, t in rows],
+                rows=[BoardRow(r, p, s, n, sc if whole else to_points(sc, scale), bool(t)) for p, r, s, n, sc, t in rows],
             )
     ranked = live_board(scheme=scheme, period=period, scope=scope)
     window = ranked[offset : offset + limit]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core import signing
-from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,15 +19,12 @@ from jifen.claims.authz import RECORDER_UP
 from jifen.claims.models import ClaimState, Notice
 from jifen.core import clock
 from jifen.core.errors import JifenError
-from jifen.core.middleware import client_ip
 from jifen.orgs.models import Household, OrgUnit, ancestor_paths, subtree_q
 from jifen.orgs.selectors import access_for, household_members
 from jifen.web.forms import add_service_error
 from jifen.web.forms_flow import ObjectionForm
 from jifen.web.views.member import _cards
 
-# Objections a single address may file per hour: enough for a family, too few for a flood.
-OBJECTIONS_PER_HOUR = 5
 CARD_SALT = "jifen.household-card"
 
 
@@ -52,17 +48,6 @@ def _notice(pk: int) -> Notice:
     return notice
 
 
-def _rate_limited(request: HttpRequest) -> bool:
-    key = f"jifen:objections:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > OBJECTIONS_PER_HOUR
-
-
 @require_http_methods(["GET", "POST"])
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One notice, masked; while its window is open, anyone may object to a line of it."""
@@ -78,22 +63,19 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("公示期已结束，不能再提出异议。"))
             return redirect("notice_detail", pk=notice.pk)
         if form.is_valid():
-            if _rate_limited(request):
-                form.add_error(None, _("提交太频繁，请一小时后再试。"))
-                status = 429
+            data = form.cleaned_data
+            entry = next(e for e in open_entries if e.claim_id == data["claim"])
+            try:
+                # Limited per client address inside the service (RateLimited → 429).
+                claims.objection_file(
+                    claim=entry.claim, reason=data["reason"], user=request.user, name=data["name"], phone=data["phone"]
+                )
+            except JifenError as exc:
+                add_service_error(form, exc)
+                status = exc.status
             else:
-                data = form.cleaned_data
-                entry = next(e for e in open_entries if e.claim_id == data["claim"])
-                try:
-                    claims.objection_file(
-                        claim=entry.claim, reason=data["reason"], user=request.user, name=data["name"], phone=data["phone"]
-                    )
-                except JifenError as exc:
-                    add_service_error(form, exc)
-                    status = exc.status
-                else:
-                    messages.success(request, _("异议已提交，审核委员会将进行二次核查。"))
-                    return redirect("notice_detail", pk=notice.pk)
+                messages.success(request, _("异议已提交，审核委员会将进行二次核查。"))
+                return redirect("notice_detail", pk=notice.pk)
         if status == 200:
             status = 422
     context = {

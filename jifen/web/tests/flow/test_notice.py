@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 
 from jifen.claims import services
 from jifen.claims.models import ClaimState, Objection
+from jifen.claims.services import OBJECTIONS_PER_HOUR
 from jifen.claims.testing import local
 from jifen.core import clock
 from jifen.web.tests.flow.conftest import declare, signed_in, to_noticed
-from jifen.web.views.notice import OBJECTIONS_PER_HOUR, card_token
+from jifen.web.views.notice import card_token
 
 pytestmark = pytest.mark.django_db
 
@@ -102,8 +103,20 @@ def test_objections_are_rate_limited_per_address(setup):
         assert client.post(f"/notices/{notice.pk}/", {"claim": claim.pk, "reason": f"第{n}次：不属实"}).status_code == 302
     refused = client.post(f"/notices/{notice.pk}/", {"claim": claim.pk, "reason": "再一次：不属实"})
     assert refused.status_code == 429
-    assert "提交太频繁" in refused.content.decode()
+    assert "同一地址一小时内最多提交 5 条异议" in refused.content.decode()
     assert Objection.objects.count() == OBJECTIONS_PER_HOUR
+    # Counted in the database, so the API (or another server process) sees the same count.
+    api = client.post(f"/api/v1/public/claims/{claim.pk}/objections", {"reason": "从接口再提一次"}, content_type="application/json",
+                      headers={"Idempotency-Key": "flood-objection-1"})
+    assert (api.status_code, api.json()["code"]) == (429, "rate_limited"), api.json()
+    # Another address may still object; the address itself is never stored.
+    other = Client(REMOTE_ADDR="10.1.2.3")
+    assert other.post(f"/notices/{notice.pk}/", {"claim": claim.pk, "reason": "邻居：不属实"}).status_code == 302
+    clients = set(Objection.objects.values_list("client", flat=True))
+    assert len(clients) == 2 and all(len(c) == 32 and "127.0.0.1" not in c for c in clients)
+    # An hour later the first address may object again.
+    with clock.frozen(clock.now() + dt.timedelta(minutes=61)):
+        assert client.post(f"/notices/{notice.pk}/", {"claim": claim.pk, "reason": "一小时后：不属实"}).status_code == 302
 
 
 def test_after_the_window_there_is_no_objection_form(setup):
