@@ -97,4 +97,4 @@ class Command(BaseCommand):
             if r.build is None:
                 self.stdout.write(f"{r.board.period}: 无变化 / up to date\n")
             else:
-                self.stdout.write(f"{r.board.period}: {r.build.entries} 人 / subjects, {r.seconds:.2f} s\n")
+                self.stdout.write(f"{r.board.period}: {r.build.entries} 人 / subjects, {r.build.method}, {r.seconds:.2f} s\n")
