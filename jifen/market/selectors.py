@@ -551,24 +551,35 @@ def funds_visible_to(*, access: Any) -> QuerySet[Fund]:
 # --------------------------------------------------------------------------- the member's own supermarket (self-service)
 
 
-def _redemption_parties(subject: Subject) -> tuple[int | None, list[int]]:
-    """(household subject whose limits a redemption by `subject` counts against, subjects whose
-    veto bars it): the same reading as `services.redemption_create`."""
+@dataclass(frozen=True)
+class RedemptionParties:
+    household: Subject | None  # whose household limits a redemption by the subject counts against
+    person: Person | None  # who counts as redeeming (a household's head by default)
+    vetoed: list[int]  # subjects whose veto bars the redemption
+
+
+def redemption_parties(*, subject: Subject) -> RedemptionParties:
+    """Who a redemption by `subject` involves: for a household, itself, its head, and the veto of
+    any current member; for a person, their household (if any) and their own or its veto.
+    The one reading `services.redemption_create` and the member's pages both use."""
     if subject.kind == Subject.Kind.HOUSEHOLD:
-        members = HouseholdMember.objects.filter(household__subject_id=subject.pk, left_on__isnull=True)
-        return subject.pk, [subject.pk, *members.values_list("person__subject_id", flat=True)]
+        household = Household.objects.select_related("head").get(subject=subject)
+        members = HouseholdMember.objects.filter(household=household, left_on__isnull=True)
+        return RedemptionParties(subject, household.head, [subject.pk, *members.values_list("person__subject_id", flat=True)])
     if subject.kind == Subject.Kind.PERSON:
-        stay = HouseholdMember.objects.filter(person__subject_id=subject.pk, left_on__isnull=True).select_related("household").first()
-        if stay is not None:
-            return stay.household.subject_id, [subject.pk, stay.household.subject_id]
-    return None, [subject.pk]
+        person = Person.objects.get(subject=subject)
+        stay = HouseholdMember.objects.filter(person=person, left_on__isnull=True).select_related("household__subject").first()
+        if stay is None:
+            return RedemptionParties(None, person, [subject.pk])
+        return RedemptionParties(stay.household.subject, person, [subject.pk, stay.household.subject_id])
+    return RedemptionParties(None, None, [subject.pk])
 
 
 def redemption_veto(*, scheme: Scheme, subject: Subject, on: dt.datetime) -> Veto | None:
     """The veto (一票否决) that would bar `subject` from redeeming in `scheme` at `on`, or None:
     the subject's own, or for a household a current member's, or for a person their household's.
     What `redemption_create` refuses with code "vetoed", known before the member tries."""
-    for vetoed_id in _redemption_parties(subject)[1]:
+    for vetoed_id in redemption_parties(subject=subject).vetoed:
         veto = veto_in_force(scheme, Subject(pk=vetoed_id), on, bar="redemption")
         if veto is not None:
             return veto
@@ -586,8 +597,8 @@ def limits_taken(*, goods: list[Good], subject: Subject, on: dt.date) -> dict[in
         g.pk: (on, on + dt.timedelta(days=1)) if g.limit_period == Good.LimitPeriod.DAY else grain_days(g.limit_period, on)
         for g in limited
     }
-    household_id, _vetoes = _redemption_parties(subject)
-    holder = {"redemption__household_id": household_id} if household_id is not None else {"redemption__subject_id": subject.pk}
+    household = redemption_parties(subject=subject).household
+    holder = {"redemption__household_id": household.pk} if household is not None else {"redemption__subject_id": subject.pk}
     rows = (
         RedemptionLine.objects.filter(
             good_id__in=list(bounds), redemption__status=Redemption.Status.COMPLETED,

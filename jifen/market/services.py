@@ -45,6 +45,7 @@ from jifen.ledger.periods import grain_days, local_date
 from jifen.ledger.selectors import balance_units
 from jifen.ledger.services import Leg, system_account, transaction_post, transaction_reverse
 from jifen.market import lock_objects
+from jifen.market import selectors as market_selectors
 from jifen.market.models import (
     Fund,
     FundMovement,
@@ -56,7 +57,6 @@ from jifen.market.models import (
 )
 from jifen.orgs.models import (
     ROLE_RANK,
-    Household,
     HouseholdMember,
     OrgUnit,
     Person,
@@ -522,23 +522,6 @@ def _resolve_scheme(shop: Shop, subject: Subject, scheme: Scheme | None) -> Sche
     return served[0]
 
 
-def _household_of(subject: Subject) -> tuple[Subject | None, Person | None, list[int]]:
-    """(household subject, person who counts as redeeming, subjects whose veto bars this redemption)."""
-    if subject.kind == Subject.Kind.HOUSEHOLD:
-        household = Household.objects.select_related("head").get(subject=subject)
-        members = list(
-            HouseholdMember.objects.filter(household=household, left_on__isnull=True).values_list("person__subject_id", flat=True)
-        )
-        return subject, household.head, [subject.pk, *members]
-    if subject.kind == Subject.Kind.PERSON:
-        person = Person.objects.get(subject=subject)
-        stay = HouseholdMember.objects.filter(person=person, left_on__isnull=True).select_related("household__subject").first()
-        if stay is None:
-            return None, person, [subject.pk]
-        return stay.household.subject, person, [subject.pk, stay.household.subject_id]
-    return None, None, [subject.pk]
-
-
 def _clean_lines(lines: object, shop: Shop) -> list[tuple[Good, int]]:
     if not isinstance(lines, (list, tuple)) or not lines:
         raise field_error("lines", "请选择要兑换的商品", "the basket is empty")
@@ -665,7 +648,8 @@ def redemption_create(
     scheme = _resolve_scheme(locked_shop, subject, scheme)
     now = clock.now()
     day = local_date(scheme, now)
-    household, counter_person, veto_subjects = _household_of(subject)
+    parties = market_selectors.redemption_parties(subject=subject)
+    household, counter_person, veto_subjects = parties.household, parties.person, parties.vetoed
     if person is not None:
         if person.subject_id not in veto_subjects:
             raise field_error("person", f"「{person.name}」不是「{subject.name}」的成员", f"{person.name!r} is not a member of {subject.name!r}")
