@@ -111,20 +111,28 @@ def veto_in_force(
     "honours") only a veto that bars it counts. A veto counts while the scheme's veto rule is
     enabled, not lifted, and `on` lies in [starts_on, ends_on]. The subject keeps earning
     points meanwhile. Redemption (market), rewards and honours (rankings) ask here, or through
-    `require_not_vetoed`; `jifen.rankings.reward_scores.vetoes_on` is the same condition for
-    many subjects at once.
+    `require_not_vetoed`; many subjects at once go through `vetoes_in_force` (rankings'
+    `vetoes_on`), which this reads too.
     """
+    rows = vetoes_in_force(scheme, on, bar=bar, subject=subject)
+    return rows[0] if rows else None
+
+
+def vetoes_in_force(
+    scheme: Scheme, on: dt.date | dt.datetime, *, bar: str | None = None, subject: Subject | None = None
+) -> list[Veto]:
+    """The vetoes in force in `scheme` on `on` (one subject's, or everyone's), longest first: the
+    condition `veto_in_force` states, in one query for the many-subject readers too (rankings'
+    reward lists, base points, dividends)."""
     setting = scheme_settings(scheme).veto
     if setting is None or not setting.enabled:
-        return None
+        return []
     day = caps.local_date(scheme, on) if isinstance(on, dt.datetime) else on
-    rows = Veto.objects.filter(
-        scheme=scheme, subject=subject, lifted_at__isnull=True, starts_on__lte=day, ends_on__gte=day
-    ).order_by("-ends_on", "-pk")
-    for veto in rows:
-        if bar is None or veto.bars_what(bar):
-            return veto
-    return None
+    rows = Veto.objects.filter(scheme=scheme, lifted_at__isnull=True, starts_on__lte=day, ends_on__gte=day)
+    if subject is not None:
+        rows = rows.filter(subject=subject)
+    # `bars` is a JSON list, which SQLite cannot search inside: checked here.
+    return [veto for veto in rows.order_by("-ends_on", "-pk") if bar is None or veto.bars_what(bar)]
 
 
 # The name rankings first used; the same function.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, Sum
 
-from jifen.claims.models import Veto
+from jifen.claims.selectors import vetoes_in_force
 from jifen.core.errors import InvalidInput
 from jifen.ledger.models import Account, Balance
 from jifen.ledger.periods import buckets_between
@@ -20,7 +20,6 @@ from jifen.ledger.selectors import subject_accounts
 from jifen.orgs.models import Employment, Subject, subtree_q
 from jifen.rankings.reward_periods import Period
 from jifen.rules.models import Scheme
-from jifen.rules.settings_schema import scheme_settings
 
 
 @dataclass(frozen=True)
@@ -87,19 +86,12 @@ def staff_of(scheme: Scheme) -> Q:
 def vetoes_on(*, scheme: Scheme, on: dt.date, bar: str | None = None) -> dict[int, dt.date]:
     """Subjects barred on `on` by a veto (一票否决), when the scheme has the rule: id → last day barred.
 
-    With `bar` ("rewards", "honours", "redemption"), only vetoes that bar it. The same
-    condition as jifen.claims.selectors.veto_active, for every subject at once.
+    With `bar` ("rewards", "honours", "redemption"), only vetoes that bar it. Read through
+    jifen.claims.selectors.vetoes_in_force, the one statement of the rule.
     """
-    veto = scheme_settings(scheme).veto
-    if veto is None or not veto.enabled:
-        return {}
-    rows = Veto.objects.filter(
-        scheme=scheme, lifted_at__isnull=True, starts_on__lte=on, ends_on__gte=on
-    ).values_list("subject_id", "ends_on", "bars")
     barred: dict[int, dt.date] = {}
-    for subject_id, ends_on, bars in rows:
-        if bar is None or bar in (bars or []):
-            barred[subject_id] = max(ends_on, barred.get(subject_id, ends_on))
+    for veto in vetoes_in_force(scheme, on, bar=bar):
+        barred[veto.subject_id] = max(veto.ends_on, barred.get(veto.subject_id, veto.ends_on))
     return barred
 
 
