@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from jifen.ledger.amounts import Points, to_points
 from jifen.orgs.models import OrgUnit, Subject, subtree_q
@@ -176,21 +177,35 @@ except ImportError:  # pragma: no cover - SQLite-only installs
     _DRIVER_ERRORS = ()
 
 
-def _fetch(sql: str, params: list[object]) -> list[tuple]:
+def _cursor_for(db: BaseDatabaseWrapper) -> object:
+    """One psycopg cursor per database connection for the hot reads (making one per call is a
+    tenth of an own rank); a new connection (Django reconnected) gets a new cursor."""
+    raw = db.connection
+    held = getattr(db, "_jifen_board_cursor", None)
+    if held is None or held[0] is not raw or held[1].closed:
+        held = (raw, psycopg.Cursor(raw))
+        db._jifen_board_cursor = held  # type: ignore[attr-defined]
+    return held[1]
+
+
+def _fetch(sql: str, params: list[object], db: BaseDatabaseWrapper | None = None) -> list[tuple]:
     """Run a hot read. On PostgreSQL as a prepared statement: planning the three-table statement
-    costs several times its execution, and Django's default client-side binding never prepares."""
-    if connection.vendor != "postgresql" or psycopg is None:
-        with connection.cursor() as cursor:
+    costs several times its execution, and Django's default client-side binding never prepares.
+    `db`: the connection, already looked up (each `django.db.connection.x` is a thread-local
+    lookup, and an own rank is small enough for a handful of those to show)."""
+    db = db or connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or psycopg is None:
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-    connection.ensure_connection()
+    db.ensure_connection()
     started = time.monotonic()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        rows = cursor.fetchall()
-    if connection.queries_logged:
+    cursor = _cursor_for(db)
+    cursor.execute(sql, params, prepare=True)
+    rows = cursor.fetchall()
+    if db.queries_logged:
         # Counted like any other query (django_assert_num_queries, debug toolbar).
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+        db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
     return rows
 
 
@@ -205,11 +220,12 @@ def _from_snapshot(scheme: Scheme, period: BoardPeriod, sql: str, params: list[o
         board_id = _board_id(scheme, period, fresh=fresh)
         if board_id is None:
             return None
+        db = connections[DEFAULT_DB_ALIAS]
         # Inside a caller's transaction a failed statement needs a savepoint to recover from.
-        guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        guard = transaction.atomic() if db.in_atomic_block else nullcontext()
         try:
             with guard:
-                rows = _fetch(sql.format(table=entries_table(board_id)), params)
+                rows = _fetch(sql.format(table=entries_table(board_id)), params, db)
         except (DatabaseError, *_DRIVER_ERRORS):
             # The board row exists but its first build has not committed yet.
             rows = []
