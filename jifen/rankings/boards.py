@@ -546,6 +546,15 @@ def board_check(scheme_id: int, label: str) -> int:
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
+def built_at_micros(at: dt.datetime) -> int:
+    """A build time as row 0 of its entries table stores it: whole µs since 1970, UTC."""
+    return (at - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def built_at_from_micros(micros: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=int(micros))
+
+
 def _rank_into(build: BoardBuild, scheme: Scheme, period: BoardPeriod, scores: str, params: list[object]) -> tuple[int, int]:
     """Rank `scores` (subject_id, account_id, score) into a new table, index it, and give it the
     board's table name (the old one is dropped), in the caller's transaction.
@@ -569,7 +578,7 @@ def _rank_into(build: BoardBuild, scheme: Scheme, period: BoardPeriod, scores: s
         entries, total = cursor.fetchone()
         cursor.execute(
             f"INSERT INTO {table} (position, subject_id, account_id, score, rank, tied) VALUES (0, 0, %s, %s, %s, FALSE)",
-            [(build.built_at - _EPOCH) // dt.timedelta(microseconds=1), entries, board_check(scheme.pk, period.label)],
+            [built_at_micros(build.built_at), entries, board_check(scheme.pk, period.label)],
         )
         if pg:
             cursor.execute(f"ANALYZE {table}")

@@ -35,6 +35,7 @@ from jifen.rankings.boards import (
     Scope,
     board_check,
     board_period,
+    built_at_from_micros,
     group_member_ids,
     live_board,
     make_scope,
@@ -254,15 +255,8 @@ def _snapshot_page(
     )
     if rows is None:
         return None
-    entries, built_at = rows[0][0], _built_at(rows[0][1])
+    entries, built_at = rows[0][0], built_at_from_micros(rows[0][1])
     return [row[3:] for row in rows if row[3] is not None], entries, built_at
-
-
-def _built_at(micros: int) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=int(micros))
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def own_rank(
@@ -302,7 +296,7 @@ def own_rank(
             return OwnRank(
                 subject_id=subject_id, rank=rank, score=to_points(score, scale), tied=bool(tied), out_of=entries,
                 points_to_next=None if above is None else to_points(above - score, scale), next_rank=above_rank,
-                source="snapshot", built_at=_built_at(built_at),
+                source="snapshot", built_at=built_at_from_micros(built_at),
             )
     ranked = live_board(scheme=scheme, period=period, scope=scope)
     return _own_from(ranked, subject_id, scale)
