@@ -367,12 +367,6 @@ def stock_purchase(
     if fund is not None:
         if total == 0:
             raise field_error("fund", "成本为 0 的入库不需要指定资金", "a purchase costing nothing needs no fund")
-        # The shop's keeper may spend its own unit's funds; a fund of a unit above (a township's
-        # subsidy) is spent by that unit's people, or handed down with fund_allocate first.
-        _require_role(
-            actor, OrgUnit.objects.get(pk=fund.org_id), Role.SHOPKEEPER,
-            what_zh=f"动用资金「{fund.name}」", what_en=f"spend fund {fund.name!r}",
-        )
         fund_movement = _fund_spend(
             actor=actor, fund=fund, amount_fen=total, kind=FundMovement.Kind.PURCHASE, spender_org=shop.org,
             reason=f"{shop.name}采购：{locked.name} {quantity}{locked.unit}；{reason}"[:500], key=f"{key}#fund", content_hash=content_hash,
@@ -853,11 +847,16 @@ def _refuse_overdraw(fund: Fund, balance: int, amount_fen: int) -> None:
         )
 
 
-def _require_spendable(fund: Fund, spender_org: OrgUnit, on: dt.date) -> None:
-    """专款专用: a fund pays only for its own unit's subtree, and an allocation only in its year."""
+def _require_spendable(actor: Any, fund: Fund, spender_org: OrgUnit, on: dt.date) -> None:
+    """Who may spend a fund and on what. The spender holds shopkeeper rank or above over the
+    fund's own unit: a village keeper spends the village's funds, while a township's subsidy is
+    spent by the township's people or handed down with fund_allocate first. 专款专用: a fund pays
+    only for its own unit's subtree, and an allocation only in its year."""
+    fund_org = OrgUnit.objects.get(pk=fund.org_id)
+    _require_role(actor, fund_org, Role.SHOPKEEPER, what_zh=f"动用资金「{fund.name}」", what_en=f"spend fund {fund.name!r}")
     if not fund.is_active:
         raise IllegalTransition(f"资金「{fund.name}」已停用", f"fund {fund.name!r} is closed", code="fund_inactive")
-    if not _within(spender_org, OrgUnit.objects.get(pk=fund.org_id)):
+    if not _within(spender_org, fund_org):
         raise PermissionDenied(
             f"资金「{fund.name}」专款专用，不能用于「{spender_org.name}」",
             f"fund {fund.name!r} is earmarked for another unit and cannot pay for {spender_org.name!r}",
@@ -878,7 +877,7 @@ def _fund_spend(
     replayed = _replay_fund(key, content_hash)
     if replayed is not None:
         return replayed
-    _require_spendable(locked, spender_org, _today())
+    _require_spendable(actor, locked, spender_org, _today())
     balance = _fund_balance_locked(locked.pk)
     _refuse_overdraw(locked, balance, amount_fen)
     return _fund_write(
@@ -1026,7 +1025,7 @@ def reward_list_pay(*, actor: Any, reward_list: Any, fund: Fund, idempotency_key
         )
     total = sum(line.amount_fen for line in lines)
     locked = lock_objects.funds_lock([fund.pk])[fund.pk]
-    _require_spendable(locked, scheme_org if _within(scheme_org, fund_org) else fund_org, _today())
+    _require_spendable(actor, locked, scheme_org if _within(scheme_org, fund_org) else fund_org, _today())
     balance = _fund_balance_locked(locked.pk)
     _refuse_overdraw(locked, balance, total)
     movements = []
