@@ -9,16 +9,14 @@ writes the claim's event, the audit row, the notifications and any ledger postin
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.utils.crypto import salted_hmac
 
 from jifen.claims import authz, caps, lock_objects, workflow
 from jifen.claims.evidence import MAX_PER_CLAIM, evidence_store
@@ -1057,7 +1055,7 @@ def _client_key() -> str:
     ip = request_context.current().ip
     if not ip:
         return ""
-    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
+    return salted_hmac("jifen.objection-client", ip, algorithm="sha256").hexdigest()[:32]
 
 
 @transaction.atomic
